@@ -1,0 +1,104 @@
+//! One Alipay conversation partner, read from a `ChannelContext`: gateway, ISV app, keys, and
+//! the merchant (smid, optional `app_auth_token`) when the call is for one. Builds the signed
+//! common parameters every gateway request carries.
+
+use super::key_cache::KeyCache;
+use super::protocol::{self, DEFAULT_GATEWAY};
+use super::sign::{self, Covers, RsaPair};
+use juhe_domain::channels::{ChannelContext, ChannelError, ChannelResult};
+use juhe_domain::secret::Secret;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// Account `config` keys.
+pub const GATEWAY: &str = "gateway";
+pub const APP_ID: &str = "app_id";
+pub const ALIPAY_PUBLIC_KEY_PEM: &str = "alipay_public_key_pem";
+pub const SYS_SERVICE_PROVIDER_ID: &str = "sys_service_provider_id";
+/// Account `secrets` key.
+pub const APP_PRIVATE_KEY_PEM: &str = "app_private_key_pem";
+/// Binding `config` key.
+pub const APP_AUTH_TOKEN: &str = "app_auth_token";
+
+#[derive(Debug)]
+pub struct Account {
+    pub gateway: String,
+    pub app_id: String,
+    pub keys: Arc<RsaPair>,
+    /// The ISV's PID, sent as `extend_params.sys_service_provider_id`.
+    pub isv_pid: Option<String>,
+    /// The merchant's `smid` (binding), sent as `sub_merchant.merchant_id`.
+    pub smid: Option<String>,
+    /// Sent as the `app_auth_token` common parameter when the binding has one (a credential:
+    /// masked in Debug output).
+    pub app_auth_token: Option<Secret<String>>,
+    pub notify_url: String,
+}
+
+impl Account {
+    pub async fn from_ctx(ctx: &ChannelContext, cache: &KeyCache) -> ChannelResult<Account> {
+        let optional = |key: &str| ctx.account.config.get(key).and_then(Value::as_str).filter(|s| !s.is_empty());
+        let keys = cache.pair(ctx.secret_str(APP_PRIVATE_KEY_PEM)?, ctx.config_str(ALIPAY_PUBLIC_KEY_PEM)?).await?;
+        let binding = ctx.binding.as_ref();
+        Ok(Account {
+            gateway: optional(GATEWAY).unwrap_or(DEFAULT_GATEWAY).to_owned(),
+            app_id: ctx.config_str(APP_ID)?.to_owned(),
+            keys,
+            isv_pid: optional(SYS_SERVICE_PROVIDER_ID).map(str::to_owned),
+            smid: binding.map(|b| b.sub_merchant_id.clone()).filter(|s| !s.is_empty()),
+            app_auth_token: binding
+                .and_then(|b| b.config.get(APP_AUTH_TOKEN))
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(|token| Secret::new(token.to_owned())),
+            notify_url: ctx.notify_url.clone(),
+        })
+    }
+
+    /// The merchant's smid, required for order creation.
+    pub fn require_smid(&self) -> ChannelResult<&str> {
+        self.smid.as_deref().ok_or_else(|| ChannelError::Config("no Alipay smid: the merchant has no binding".into()))
+    }
+
+    /// Adds the ISV and sub-merchant fields every order-creating `biz_content` carries.
+    pub fn add_merchant_fields(&self, biz: &mut Value) -> ChannelResult<()> {
+        let smid = self.require_smid()?.to_owned();
+        if let Some(obj) = biz.as_object_mut() {
+            obj.insert("sub_merchant".into(), json!({ "merchant_id": smid }));
+            if let Some(pid) = &self.isv_pid {
+                obj.insert("extend_params".into(), json!({ "sys_service_provider_id": pid }));
+            }
+        }
+        Ok(())
+    }
+
+    /// All request parameters, signed: the common ones, `extra` (`notify_url`, `return_url`)
+    /// and `biz_content`. Empty values are left out (they are not signed either).
+    pub fn signed_params(&self, method: &str, biz: &Value, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut params: Vec<(String, String)> = vec![
+            ("app_id".into(), self.app_id.clone()),
+            ("method".into(), method.into()),
+            ("format".into(), "JSON".into()),
+            ("charset".into(), "utf-8".into()),
+            ("sign_type".into(), sign::SIGN_TYPE.into()),
+            ("timestamp".into(), protocol::format_time(OffsetDateTime::now_utc())),
+            ("version".into(), "1.0".into()),
+            ("biz_content".into(), biz.to_string()),
+        ];
+        if let Some(token) = &self.app_auth_token {
+            params.push(("app_auth_token".into(), token.expose().clone()));
+        }
+        params.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        params.retain(|(_, v)| !v.is_empty());
+        let content = sign::content_to_sign(params.iter().map(|(k, v)| (k.as_str(), v.as_str())), Covers::Request);
+        params.push(("sign".into(), self.keys.sign(&content)));
+        params
+    }
+}
+
+/// `application/x-www-form-urlencoded` of the parameters (what the gateway, a browser and the
+/// Alipay app SDK all read).
+pub fn form_encode(params: &[(String, String)]) -> String {
+    form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish()
+}

@@ -1,0 +1,200 @@
+//! The sandbox's HTTP surface: one entry for the signed API (authenticate → planned fault →
+//! operation → signed answer) and the unsigned control endpoints.
+
+use super::super::protocol::{CodepayRequest, PrepayRequest, RefundCreate};
+use super::bill::{self, BillType};
+use super::model::{ApiError, Event, fail, param};
+use super::{FaultMode, TIMEOUT_FAULT_DELAY, WechatSandbox, control, oauth, respond, validate};
+use aws_lc_rs::digest;
+use poem::endpoint::make;
+use poem::http::Method;
+use poem::{Request, Response, Route, get, post};
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// Request bodies above this are refused (WeChat's own limit is far smaller for these APIs).
+const MAX_BODY: usize = 1 << 20;
+const PARTNER: &str = "/v3/pay/partner/transactions/";
+
+pub(super) fn routes(sandbox: Arc<WechatSandbox>) -> Route {
+    let (pay, fail_next, bill, forged) = (sandbox.clone(), sandbox.clone(), sandbox.clone(), sandbox.clone());
+    let (authorize, token) = (sandbox.clone(), sandbox.clone());
+    let api = sandbox;
+    Route::new()
+        .at("/simulate/pay", post(make(move |req| control::simulate_pay(pay.clone(), req))))
+        .at("/simulate/fail-next", post(make(move |req| control::fail_next(fail_next.clone(), req))))
+        .at("/simulate/forged-notify", post(make(move |req| control::forged_notify(forged.clone(), req))))
+        .at("/bill", get(make(move |req| control::bill(bill.clone(), req))))
+        .at("/oauth2/authorize", get(make(move |req| oauth::authorize(authorize.clone(), req))))
+        .at("/sns/oauth2/access_token", get(make(move |req| oauth::access_token(token.clone(), req))))
+        .at("/v3/*rest", make(move |req| handle(api.clone(), req)))
+}
+
+async fn handle(sb: Arc<WechatSandbox>, mut req: Request) -> Response {
+    let id = sb.identity.clone();
+    let Ok(body) = req.take_body().into_bytes_limit(MAX_BODY).await else {
+        return respond::error(&id, &param("请求体过大或不可读"));
+    };
+    let path_and_query = req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    let auth = respond::authenticate(&id, req.header("Authorization"), req.method().as_str(), &path_and_query, &body);
+    if let Err(err) = auth {
+        return respond::error(&id, &err);
+    }
+    let delay = match sb.take_fault() {
+        Some(FaultMode::Error) => return respond::error(&id, &fail(500, "SYSTEM_ERROR", "系统错误")),
+        Some(FaultMode::Timeout) => true,
+        None => false,
+    };
+    let answer = dispatch(&sb, &req, &body);
+    if delay {
+        // The realistic worst case: the operation happened, the caller gave up waiting.
+        tokio::time::sleep(TIMEOUT_FAULT_DELAY).await;
+    }
+    answer
+}
+
+fn dispatch(sb: &WechatSandbox, req: &Request, body: &[u8]) -> Response {
+    let id = &sb.identity;
+    let path = req.uri().path();
+    let query: HashMap<String, String> = req.params().unwrap_or_default();
+    let q = |name: &str| query.get(name).map(String::as_str).unwrap_or_default();
+    let now = OffsetDateTime::now_utc();
+    let is_post = req.method() == Method::POST;
+    let result = if let Some(rest) = path.strip_prefix(PARTNER) {
+        let segments: Vec<&str> = rest.split('/').collect();
+        match (is_post, segments.as_slice()) {
+            (true, [kind @ ("jsapi" | "app" | "h5" | "native")]) => prepay(sb, kind, body, now),
+            (true, ["codepay"]) => codepay(sb, body, now),
+            (false, ["out-trade-no", no]) => validate::sp(id, q("sp_mchid"), None)
+                .and_then(|()| validate::sub_mchid(id, q("sub_mchid")))
+                .and_then(|()| sb.book().query(q("sub_mchid"), no).map(|tx| respond::json(id, 200, &tx))),
+            (false, ["id", tx_id]) => validate::sp(id, q("sp_mchid"), None)
+                .and_then(|()| validate::sub_mchid(id, q("sub_mchid")))
+                .and_then(|()| sb.book().query_by_id(q("sub_mchid"), tx_id).map(|tx| respond::json(id, 200, &tx))),
+            (true, ["out-trade-no", no, "close"]) => close(sb, no, body),
+            (true, ["out-trade-no", no, "reverse"]) => reverse(sb, no, body),
+            _ => Err(not_found()),
+        }
+    } else {
+        match (is_post, path) {
+            (true, "/v3/refund/domestic/refunds") => refund(sb, body, now),
+            (false, _) if path.starts_with("/v3/refund/domestic/refunds/") => {
+                let no = path.trim_start_matches("/v3/refund/domestic/refunds/");
+                validate::sub_mchid(id, q("sub_mchid"))
+                    .and_then(|()| sb.book().refund_query(q("sub_mchid"), no).map(|r| respond::json(id, 200, &r)))
+            }
+            (false, "/v3/bill/tradebill") => trade_bill(sb, req, &query),
+            (false, "/v3/billdownload/file") => sb
+                .bill_file(q("token"))
+                .map(|file| Response::builder().content_type("text/plain; charset=utf-8").body(file))
+                .ok_or_else(|| fail(404, "RESOURCE_NOT_EXISTS", "账单文件不存在或已过期")),
+            _ => Err(not_found()),
+        }
+    };
+    result.unwrap_or_else(|err| respond::error(id, &err))
+}
+
+fn not_found() -> ApiError {
+    fail(404, "NOT_FOUND", "请求的资源不存在")
+}
+
+fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| param(format!("请求参数格式错误: {e}")))
+}
+
+fn prepay(sb: &WechatSandbox, kind: &str, body: &[u8], now: OffsetDateTime) -> Result<Response, ApiError> {
+    let trade_type = match kind {
+        "jsapi" => "JSAPI",
+        "app" => "APP",
+        "h5" => "MWEB",
+        _ => "NATIVE",
+    };
+    let req: PrepayRequest = decode(body)?;
+    let checked = validate::prepay(&sb.identity, trade_type, &req)?;
+    let prepay = sb.book().prepay(trade_type, &req, checked, now)?;
+    Ok(respond::json(&sb.identity, 200, &prepay))
+}
+
+fn codepay(sb: &WechatSandbox, body: &[u8], now: OffsetDateTime) -> Result<Response, ApiError> {
+    let req: CodepayRequest = decode(body)?;
+    validate::codepay(&sb.identity, &req)?;
+    let tx = sb.book().codepay(&req, now)?;
+    Ok(respond::json(&sb.identity, 200, &tx))
+}
+
+#[derive(serde::Deserialize)]
+struct Parties {
+    sp_mchid: String,
+    #[serde(default)]
+    sp_appid: Option<String>,
+    sub_mchid: String,
+}
+
+fn close(sb: &WechatSandbox, no: &str, body: &[u8]) -> Result<Response, ApiError> {
+    let parties: Parties = decode(body)?;
+    validate::sp(&sb.identity, &parties.sp_mchid, None)?;
+    validate::sub_mchid(&sb.identity, &parties.sub_mchid)?;
+    sb.book().close(&parties.sub_mchid, no)?;
+    Ok(respond::no_content(&sb.identity))
+}
+
+fn reverse(sb: &WechatSandbox, no: &str, body: &[u8]) -> Result<Response, ApiError> {
+    let parties: Parties = decode(body)?;
+    validate::sp(&sb.identity, &parties.sp_mchid, parties.sp_appid.as_deref())?;
+    validate::sub_mchid(&sb.identity, &parties.sub_mchid)?;
+    sb.book().reverse(&parties.sub_mchid, no)?;
+    Ok(respond::no_content(&sb.identity))
+}
+
+fn refund(sb: &WechatSandbox, body: &[u8], now: OffsetDateTime) -> Result<Response, ApiError> {
+    let req: RefundCreate = decode(body)?;
+    validate::refund(&sb.identity, &req)?;
+    let mut events: Vec<Event> = Vec::new();
+    let answer = {
+        let mut book = sb.book();
+        let (answer, new) = book.refund(&req, now)?;
+        // Refunds to the payer's balance settle within moments: answered PROCESSING, then done.
+        if new {
+            events.extend(book.settle_refund(&req.sub_mchid, &req.out_refund_no, now));
+        }
+        answer
+    };
+    sb.notify(events);
+    Ok(respond::json(&sb.identity, 200, &answer))
+}
+
+fn trade_bill(sb: &WechatSandbox, req: &Request, query: &HashMap<String, String>) -> Result<Response, ApiError> {
+    let date =
+        query.get("bill_date").and_then(|d| control::parse_date(d)).ok_or_else(|| param("bill_date 格式错误"))?;
+    let kind = BillType::parse(query.get("bill_type").map(String::as_str)).ok_or_else(|| param("bill_type 错误"))?;
+    let sub_mchid = query.get("sub_mchid").map(String::as_str).filter(|s| !s.is_empty());
+    if let Some(sub) = sub_mchid {
+        validate::sub_mchid(&sb.identity, sub)?;
+    }
+    if date > OffsetDateTime::now_utc().to_offset(crate::channels::wechat::mapping::CST).date() {
+        return Err(param("bill_date 不能晚于今天"));
+    }
+    let file = bill::render(&sb.book(), date, sub_mchid, kind)
+        .ok_or_else(|| fail(400, "NO_STATEMENT_EXIST", "该日期无交易账单"))?
+        .into_bytes();
+    let hash = hex::encode(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, &file));
+    let token = super::super::sign::nonce();
+    sb.keep_bill(token.clone(), file);
+    let link = serde_json::json!({
+        "hash_type": "SHA1",
+        "hash_value": hash,
+        "download_url": format!("{}/v3/billdownload/file?token={token}", external_base(req)),
+    });
+    Ok(respond::json(&sb.identity, 200, &link))
+}
+
+/// Where the caller reached us: scheme and host as received, plus the prefix we are nested at.
+fn external_base(req: &Request) -> String {
+    let scheme = req.header("X-Forwarded-Proto").unwrap_or("http");
+    let host = req.header("Host").unwrap_or("127.0.0.1");
+    let full = req.original_uri().path();
+    let prefix = full.strip_suffix(req.uri().path()).unwrap_or("");
+    format!("{scheme}://{host}{prefix}")
+}

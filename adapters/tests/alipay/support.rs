@@ -1,0 +1,155 @@
+//! Test harness: the Alipay sandbox served on a random port, an account provisioned against it,
+//! and a tiny notification receiver.
+
+use juhe_adapters::channels::alipay::{AlipayChannel, AlipaySandbox};
+use juhe_domain::channels::BindingStatus;
+use juhe_domain::channels::{ChannelAccount, ChannelBinding, ChannelCode, ChannelContext, CreateOrder};
+use juhe_domain::ids::{MerchantId, PlatformId};
+use juhe_domain::money::Money;
+use juhe_domain::payments::way::PayWay;
+use juhe_domain::scope::NodePath;
+use juhe_domain::secret::Secret;
+use juhe_domain::status::Status;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::{Route, Server};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::sync::mpsc;
+
+pub struct Harness {
+    pub sandbox: Arc<AlipaySandbox>,
+    /// `http://127.0.0.1:port/sandbox/alipay`
+    pub base: String,
+    pub ctx: ChannelContext,
+    pub channel: AlipayChannel,
+    pub http: reqwest::Client,
+    pub dir: tempfile::TempDir,
+}
+
+/// Serves `app` on a random local port.
+pub async fn serve(app: Route) -> SocketAddr {
+    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.expect("bind");
+    let addr = acceptor.local_addr()[0].as_socket_addr().copied().expect("tcp address");
+    tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
+    addr
+}
+
+/// The sandbox, an account and a binding against it, with a 1 s client timeout.
+pub async fn start() -> Harness {
+    start_with_notify_url("http://127.0.0.1:9/unused").await
+}
+
+pub async fn start_with_notify_url(notify_url: &str) -> Harness {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sandbox = Arc::new(AlipaySandbox::load_or_create(dir.path()).expect("sandbox"));
+    let addr = serve(Route::new().nest("/sandbox/alipay", sandbox.clone().routes())).await;
+    let base = format!("http://{addr}/sandbox/alipay");
+    let (config, secrets) = sandbox.provision_account(&format!("{base}/gateway.do"));
+    let smid = sandbox.provision_sub_merchant();
+    let ctx = context(config, secrets, Some((smid, json!({}))), notify_url);
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(1)).build().expect("client");
+    Harness { sandbox, base, ctx, channel: AlipayChannel::new(http.clone()), http, dir }
+}
+
+pub fn context(config: Value, secrets: Value, binding: Option<(String, Value)>, notify_url: &str) -> ChannelContext {
+    let platform_id = PlatformId::generate();
+    let now = OffsetDateTime::now_utc();
+    let account = ChannelAccount {
+        id: "ca_test".into(),
+        platform_id: platform_id.clone(),
+        channel: ChannelCode::Alipay,
+        name: "sandbox".into(),
+        config,
+        secrets_enc: String::new(),
+        status: Status::Active,
+        daily_amount_cap: None,
+        daily_count_cap: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let binding = binding.map(|(smid, config)| ChannelBinding {
+        id: "cb_test".into(),
+        platform_id: platform_id.clone(),
+        merchant_id: MerchantId::generate(),
+        path: NodePath::platform_root(&platform_id),
+        channel_account_id: account.id.clone(),
+        channel: ChannelCode::Alipay,
+        sub_merchant_id: smid,
+        config,
+        ways: vec![PayWay::AliQr],
+        status: BindingStatus::Approved,
+        priority: 0,
+        weight: 1,
+        daily_amount_cap: None,
+        daily_count_cap: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    });
+    ChannelContext { account, secrets: Secret::new(secrets), binding, notify_url: notify_url.to_owned() }
+}
+
+static SEQ: Mutex<u32> = Mutex::new(0);
+
+/// A fresh order number.
+pub fn order_no(tag: &str) -> String {
+    let mut seq = SEQ.lock().unwrap_or_else(|e| e.into_inner());
+    *seq += 1;
+    format!("T{tag}{}{:04}", OffsetDateTime::now_utc().unix_timestamp(), *seq)
+}
+
+pub fn order(way: PayWay, fen: i64) -> CreateOrder {
+    CreateOrder {
+        order_no: order_no(way.as_str().trim_start_matches("ALI_")),
+        way,
+        amount: Money(fen),
+        subject: "测试商品 & test".into(),
+        payer_id: None,
+        client_ip: Some("127.0.0.1".into()),
+        expire_at: OffsetDateTime::now_utc() + time::Duration::minutes(15),
+        return_url: Some("https://merchant.example/return".into()),
+    }
+}
+
+impl Harness {
+    pub async fn control(&self, path: &str, body: Value) -> (u16, Value) {
+        let response = self.http.post(format!("{}{path}", self.base)).json(&body).send().await.expect("control call");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn simulate_pay(&self, out_trade_no: &str) -> (u16, Value) {
+        self.control("/simulate/pay", json!({ "out_trade_no": out_trade_no })).await
+    }
+}
+
+/// A received notification: its headers and raw body.
+pub type Received = (Vec<(String, String)>, Vec<u8>);
+
+/// A receiver that answers `answer` and hands every request to the returned channel.
+pub async fn receiver(answer: &'static str) -> (String, mpsc::UnboundedReceiver<Received>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let endpoint = poem::endpoint::make(move |mut req: poem::Request| {
+        let tx = tx.clone();
+        async move {
+            let headers = req
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+                .collect();
+            let body = req.take_body().into_vec().await.unwrap_or_default();
+            let _ = tx.send((headers, body));
+            answer
+        }
+    });
+    let addr = serve(Route::new().at("/notify", endpoint)).await;
+    (format!("http://{addr}/notify"), rx)
+}
+
+pub async fn next(rx: &mut mpsc::UnboundedReceiver<Received>) -> Received {
+    tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.expect("notification in time").expect("open")
+}

@@ -1,0 +1,9 @@
+mod barcode;
+mod bill;
+mod cert_mode;
+mod faults;
+mod notifications;
+mod orders;
+mod refunds;
+mod sdk;
+mod support;

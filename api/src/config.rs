@@ -1,0 +1,229 @@
+//! Configuration: defaults → optional `juhe.toml` → `JUHE_*` environment variables.
+//! With nothing set, juhe runs embedded: SQLite in `data/`, in-process cache, sandboxes on.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use juhe_domain::secret::Secret;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub bind: String,
+    /// How the outside world reaches this server (links, callbacks, cashier URLs).
+    pub public_url: String,
+    /// `sqlite://data/juhe.db` (embedded) or `postgres://…` (production).
+    pub database_url: String,
+    /// `redis://…` for the production cache; unset = in-process cache.
+    pub redis_url: Option<String>,
+    /// Prefix for every cache key (several deployments or test runs can share one Redis).
+    pub cache_prefix: String,
+    /// Where embedded files live (SQLite database, generated keys, mail outbox).
+    pub data_dir: PathBuf,
+    /// Base64 32-byte master key; unset = read or create `master_key_file`.
+    pub master_key: Option<String>,
+    pub master_key_file: Option<PathBuf>,
+    /// PKCS#8 PEM of the platform's RSA key (signs responses to RSA apps); created if missing.
+    pub platform_key_file: Option<PathBuf>,
+    pub migrate_on_start: bool,
+    pub sandbox_enabled: bool,
+    /// `smtp://…` for real mail; unset = files in `<data_dir>/outbox`.
+    pub smtp_url: Option<String>,
+    pub access_ttl_secs: u64,
+    pub refresh_ttl_secs: u64,
+    pub login_max_attempts: i64,
+    pub login_window_secs: u64,
+    /// Use `X-Forwarded-For` for the client IP (only behind a trusted proxy).
+    pub trust_proxy_headers: bool,
+    /// argon2id memory cost in KiB.
+    pub password_hash_memory_kib: u32,
+    pub log_level: String,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Signed Open API requests per app and second.
+    pub open_rate_limit_per_sec: i64,
+    /// How long a channel call may take before its outcome counts as unknown.
+    pub channel_timeout_ms: u64,
+    /// Run notification delivery and order lifecycle jobs in this process.
+    pub jobs_enabled: bool,
+    /// Let routing use the in-process `instant` channel (no HTTP, no crypto): load tests only.
+    pub instant_channel_enabled: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            database_url: "sqlite://data/juhe.db".into(),
+            redis_url: None,
+            cache_prefix: "juhe:".into(),
+            data_dir: PathBuf::from("data"),
+            master_key: None,
+            master_key_file: None,
+            platform_key_file: None,
+            migrate_on_start: true,
+            sandbox_enabled: true,
+            smtp_url: None,
+            access_ttl_secs: 15 * 60,
+            refresh_ttl_secs: 14 * 24 * 3600,
+            login_max_attempts: 5,
+            login_window_secs: 15 * 60,
+            trust_proxy_headers: false,
+            password_hash_memory_kib: 19 * 1024,
+            log_level: "info".into(),
+            log_format: "text".into(),
+            max_body_bytes: 1024 * 1024,
+            open_rate_limit_per_sec: 200,
+            channel_timeout_ms: 10_000,
+            jobs_enabled: true,
+            instant_channel_enabled: false,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Loads defaults, then `juhe.toml` (or the given file) if present, then `JUHE_*` variables.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let file = file.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("juhe.toml"));
+        let config: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(file))
+            // `JUHE_TEST_*` belongs to the test harness, not the server.
+            .merge(Env::prefixed("JUHE_").filter(|k| !k.as_str().to_ascii_lowercase().starts_with("test_")))
+            .extract()
+            .map_err(|e| ConfigError(figment_message(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks values the type system does not: each error names its key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, why: &str| Err(ConfigError(format!("key `{key}`: {why}")));
+        if self.bind.parse::<SocketAddr>().is_err() {
+            return bad("bind", "expected host:port, e.g. 127.0.0.1:8080");
+        }
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            return bad("public_url", "expected an http(s) URL");
+        }
+        if !(self.database_url.starts_with("sqlite:")
+            || self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+        {
+            return bad("database_url", "expected sqlite://… or postgres://…");
+        }
+        if let Some(url) = &self.redis_url
+            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        {
+            return bad("redis_url", "expected redis://…");
+        }
+        if self.access_ttl_secs < 60 || self.access_ttl_secs > 24 * 3600 {
+            return bad("access_ttl_secs", "60..=86400");
+        }
+        if self.refresh_ttl_secs < self.access_ttl_secs {
+            return bad("refresh_ttl_secs", "must be at least access_ttl_secs");
+        }
+        if self.login_max_attempts < 1 {
+            return bad("login_max_attempts", "at least 1");
+        }
+        if !(8..=1024 * 1024).contains(&self.password_hash_memory_kib) {
+            return bad("password_hash_memory_kib", "8..=1048576");
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return bad("log_format", "text or json");
+        }
+        if self.open_rate_limit_per_sec < 1 {
+            return bad("open_rate_limit_per_sec", "at least 1");
+        }
+        if !(100..=120_000).contains(&self.channel_timeout_ms) {
+            return bad("channel_timeout_ms", "100..=120000");
+        }
+        if self.max_body_bytes < 1024 {
+            return bad("max_body_bytes", "at least 1024");
+        }
+        Ok(())
+    }
+
+    pub fn master_key_file(&self) -> PathBuf {
+        self.master_key_file.clone().unwrap_or_else(|| self.data_dir.join("master.key"))
+    }
+
+    pub fn platform_key_file(&self) -> PathBuf {
+        self.platform_key_file.clone().unwrap_or_else(|| self.data_dir.join("platform_rsa.pem"))
+    }
+
+    pub fn master_key_secret(&self) -> Option<Secret<String>> {
+        self.master_key.clone().map(Secret::new)
+    }
+
+    /// The effective configuration with secrets and URL passwords masked, for the start-up log.
+    pub fn redacted(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        if let Some(obj) = v.as_object_mut() {
+            for key in ["master_key"] {
+                if obj.get(key).is_some_and(|x| !x.is_null()) {
+                    obj.insert(key.into(), "***".into());
+                }
+            }
+            for key in ["database_url", "redis_url", "smtp_url"] {
+                if let Some(url) = obj.get(key).and_then(|x| x.as_str()).map(redact_url) {
+                    obj.insert(key.into(), url.into());
+                }
+            }
+        }
+        v
+    }
+}
+
+/// `postgres://user:pw@host/db` → `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((userinfo, host)) = rest.split_once('@') else { return url.to_owned() };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => format!("{scheme}://{userinfo}@{host}"),
+    }
+}
+
+fn figment_message(e: figment::Error) -> String {
+    e.into_iter()
+        .map(|err| {
+            let key = err.path.join(".");
+            if key.is_empty() { err.kind.to_string() } else { format!("key `{key}`: {}", err.kind) }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_redaction_hides_passwords() {
+        let mut c = Config::default();
+        c.validate().unwrap();
+        c.database_url = "postgres://juhe:s3cret@db:5432/juhe".into();
+        c.master_key = Some("c2VjcmV0".into());
+        let shown = c.redacted().to_string();
+        assert!(!shown.contains("s3cret"));
+        assert!(!shown.contains("c2VjcmV0"));
+        assert!(shown.contains("postgres://juhe:***@db:5432/juhe"));
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let c = Config { bind: "nope".into(), ..Config::default() };
+        assert!(c.validate().unwrap_err().0.contains("`bind`"));
+        let c = Config { log_format: "xml".into(), ..Config::default() };
+        assert!(c.validate().unwrap_err().0.contains("`log_format`"));
+    }
+}

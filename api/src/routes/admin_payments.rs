@@ -1,0 +1,193 @@
+//! `/admin/v1/orders`, `/admin/v1/notifications`: payments in the caller's scope.
+
+use super::common::{Tag, page_of};
+use crate::error::{ApiError, ApiResult};
+use crate::http::bearer::AdminAuth;
+use crate::state::AppState;
+use juhe_domain::channels::ChannelCode;
+use juhe_domain::ids::MerchantId;
+use juhe_domain::payments::events::{order_object, refund_object};
+use juhe_domain::payments::notification::{DeliveryAttempt, Notification};
+use juhe_domain::payments::order::OrderStatus;
+use juhe_domain::payments::ports::OrderFilter;
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::types::Any;
+use poem_openapi::{Object, OpenApi, payload::Json};
+use serde_json::Value;
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+pub struct AdminPaymentsApi;
+
+page_of!(OrderPage, Any<Value>);
+
+#[derive(Object)]
+pub struct OrderDetail {
+    pub order: Any<Value>,
+    pub refunds: Vec<Any<Value>>,
+}
+
+#[derive(Object)]
+pub struct NotificationDto {
+    pub id: String,
+    pub event_type: String,
+    pub resource_no: String,
+    pub url: String,
+    /// `pending`, `delivered` or `exhausted`.
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: OffsetDateTime,
+    pub delivered_at: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+    /// The exact body sent.
+    pub payload: String,
+}
+
+#[derive(Object)]
+pub struct AttemptDto {
+    pub attempt_no: i32,
+    pub started_at: OffsetDateTime,
+    pub http_status: Option<i32>,
+    pub latency_ms: i64,
+    pub response_excerpt: String,
+    pub success: bool,
+}
+
+#[derive(Object)]
+pub struct NotificationDetail {
+    pub notification: NotificationDto,
+    pub attempts: Vec<AttemptDto>,
+}
+
+page_of!(NotificationPage, NotificationDto);
+
+impl From<Notification> for NotificationDto {
+    fn from(n: Notification) -> Self {
+        Self {
+            id: n.id,
+            event_type: n.event_type.as_str().into(),
+            resource_no: n.resource_no,
+            url: n.url,
+            status: n.status.as_str().into(),
+            attempts: n.attempts,
+            next_attempt_at: n.next_attempt_at,
+            delivered_at: n.delivered_at,
+            created_at: n.created_at,
+            payload: n.payload,
+        }
+    }
+}
+
+impl From<DeliveryAttempt> for AttemptDto {
+    fn from(a: DeliveryAttempt) -> Self {
+        Self {
+            attempt_no: a.attempt_no,
+            started_at: a.started_at,
+            http_status: a.http_status,
+            latency_ms: a.latency_ms,
+            response_excerpt: a.response_excerpt,
+            success: a.success,
+        }
+    }
+}
+
+#[OpenApi(prefix_path = "/admin/v1", tag = "Tag::Payments")]
+impl AdminPaymentsApi {
+    /// Orders in your subtree, newest first.
+    #[oai(path = "/orders", method = "get", operation_id = "admin_orders_list")]
+    #[allow(clippy::too_many_arguments)]
+    async fn list_orders(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: AdminAuth,
+        #[oai(validator(max_length = 40))] merchant_id: Query<Option<String>>,
+        /// created, paying, paid, partially_refunded, refunded, closed, cancelled, failed.
+        #[oai(validator(max_length = 20))]
+        status: Query<Option<String>>,
+        #[oai(validator(max_length = 20))] channel: Query<Option<String>>,
+        #[oai(validator(max_length = 32))] out_trade_no: Query<Option<String>>,
+        since: Query<Option<OffsetDateTime>>,
+        until: Query<Option<OffsetDateTime>>,
+        #[oai(validator(minimum(value = "1")))] page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] page_size: Query<Option<u64>>,
+    ) -> ApiResult<Json<OrderPage>> {
+        let filter = OrderFilter {
+            merchant_id: merchant_id
+                .0
+                .map(|m| MerchantId::parse(&m).ok_or_else(|| ApiError::invalid("merchant_id: not a valid id")))
+                .transpose()?,
+            status: status
+                .0
+                .map(|s| OrderStatus::parse(&s).ok_or_else(|| ApiError::invalid("status: unknown")))
+                .transpose()?,
+            channel: channel
+                .0
+                .map(|c| ChannelCode::parse(&c).ok_or_else(|| ApiError::invalid("channel: unknown")))
+                .transpose()?,
+            out_trade_no: out_trade_no.0,
+            since: since.0,
+            until: until.0,
+        };
+        let p = state.payment_admin.list_orders(&auth.0, &filter, super::common::page(page.0, page_size.0)).await?;
+        Ok(Json(OrderPage::from_page(p, |o| Any(order_object(&o)))))
+    }
+
+    /// One order with its refunds.
+    #[oai(path = "/orders/:order_no", method = "get", operation_id = "admin_orders_get")]
+    async fn get_order(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: AdminAuth,
+        #[oai(validator(max_length = 40))] order_no: Path<String>,
+    ) -> ApiResult<Json<OrderDetail>> {
+        let (order, refunds) = state.payment_admin.get_order(&auth.0, &order_no.0).await?;
+        Ok(Json(OrderDetail {
+            order: Any(order_object(&order)),
+            refunds: refunds.iter().map(|r| Any(refund_object(r))).collect(),
+        }))
+    }
+
+    /// Merchant notifications, newest first (optionally for one order or refund).
+    #[oai(path = "/notifications", method = "get", operation_id = "admin_notifications_list")]
+    async fn list_notifications(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: AdminAuth,
+        #[oai(validator(max_length = 40))] resource_no: Query<Option<String>>,
+        #[oai(validator(minimum(value = "1")))] page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] page_size: Query<Option<u64>>,
+    ) -> ApiResult<Json<NotificationPage>> {
+        let p = state
+            .payment_admin
+            .list_notifications(&auth.0, resource_no.0.as_deref(), super::common::page(page.0, page_size.0))
+            .await?;
+        Ok(Json(NotificationPage::from_page(p, NotificationDto::from)))
+    }
+
+    /// A notification with every delivery attempt.
+    #[oai(path = "/notifications/:id", method = "get", operation_id = "admin_notifications_get")]
+    async fn get_notification(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: AdminAuth,
+        #[oai(validator(max_length = 40))] id: Path<String>,
+    ) -> ApiResult<Json<NotificationDetail>> {
+        let (n, attempts) = state.payment_admin.get_notification(&auth.0, &id.0).await?;
+        Ok(Json(NotificationDetail {
+            notification: n.into(),
+            attempts: attempts.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    /// Send a notification again now.
+    #[oai(path = "/notifications/:id/resend", method = "post", operation_id = "admin_notifications_resend")]
+    async fn resend(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: AdminAuth,
+        #[oai(validator(max_length = 40))] id: Path<String>,
+    ) -> ApiResult<Json<NotificationDto>> {
+        Ok(Json(state.payment_admin.resend(&auth.0, &id.0).await?.into()))
+    }
+}
