@@ -53,6 +53,10 @@ pub struct Config {
     pub jobs_enabled: bool,
     /// Let routing use the in-process `instant` channel (no HTTP, no crypto): load tests only.
     pub instant_channel_enabled: bool,
+    /// How long a server process may serve the order path's lookups (apps, merchants, bindings,
+    /// channel accounts, risk rules) from memory; other processes' admin changes take effect
+    /// within this time, this process's at once. 0 = always read the database.
+    pub lookup_cache_ttl_ms: u64,
 }
 
 impl Default for Config {
@@ -83,6 +87,7 @@ impl Default for Config {
             channel_timeout_ms: 10_000,
             jobs_enabled: true,
             instant_channel_enabled: false,
+            lookup_cache_ttl_ms: 2000,
         }
     }
 }

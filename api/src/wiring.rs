@@ -74,7 +74,7 @@ pub async fn build_state_with(
     let hasher: Arc<dyn PasswordHasher> =
         Arc::new(Argon2Hasher::with_memory_kib(config.password_hash_memory_kib).context("password hasher")?);
     let access_tokens = Arc::new(JwtAccessTokens::new(&master));
-    let store = Arc::new(SqlStore::new(conn.clone()));
+    let store = Arc::new(SqlStore::with_lookup_cache(conn.clone(), Duration::from_millis(config.lookup_cache_ttl_ms)));
 
     let settings = AuthSettings {
         access_ttl: Duration::from_secs(config.access_ttl_secs),

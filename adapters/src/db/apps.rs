@@ -4,7 +4,7 @@ use super::entities::{app_keys, apps};
 use super::errors::db_err;
 use super::mapping::db_time;
 use super::query::{fetch_page, get_scoped, in_scope, newest_first, scoped, time_key, time_value};
-use super::store::{SqlStore, commit, insert_audit};
+use super::store::{SqlStore, insert_audit};
 use juhe_domain::apps::ports::AppRepo;
 use juhe_domain::apps::{App, AppFilter, AppKey};
 use juhe_domain::audit::AuditEntry;
@@ -23,7 +23,7 @@ impl AppRepo for SqlStore {
         apps::Entity::insert(apps::from_domain(app)).exec_without_returning(&txn).await.map_err(db_err)?;
         insert_key(&txn, app, key).await?;
         insert_audit(&txn, audit).await?;
-        commit(txn).await
+        self.commit_audited(txn).await
     }
 
     async fn get(&self, scope: &Scope, id: &AppId) -> RepoResult<Option<App>> {
@@ -35,12 +35,16 @@ impl AppRepo for SqlStore {
 
     /// Two primary-key/indexed lookups: the app by id, its keys by `app_id`.
     async fn get_for_auth(&self, id: &AppId) -> RepoResult<Option<(App, Vec<AppKey>)>> {
-        let conn = self.connection();
-        let Some(app) = apps::Entity::find_by_id(id.as_str()).one(conn).await.map_err(db_err)? else {
-            return Ok(None);
-        };
-        let keys = keys_where(conn, self.backend(), app_keys::Column::AppId.eq(id.as_str())).await?;
-        Ok(Some((app.into_domain()?, keys)))
+        self.lookups
+            .get(&self.lookups.apps, id.as_str().to_owned(), || async {
+                let conn = self.connection();
+                let Some(app) = apps::Entity::find_by_id(id.as_str()).one(conn).await.map_err(db_err)? else {
+                    return Ok(None);
+                };
+                let keys = keys_where(conn, self.backend(), app_keys::Column::AppId.eq(id.as_str())).await?;
+                Ok(Some((app.into_domain()?, keys)))
+            })
+            .await
     }
 
     async fn list(&self, scope: &Scope, filter: &AppFilter, page: PageRequest) -> RepoResult<Page<App>> {
@@ -92,7 +96,7 @@ impl AppRepo for SqlStore {
             .map_err(db_err)?;
         insert_key(&txn, app, key).await?;
         insert_audit(&txn, audit).await?;
-        commit(txn).await
+        self.commit_audited(txn).await
     }
 }
 

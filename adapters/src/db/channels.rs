@@ -22,14 +22,19 @@ impl ChannelRepo for SqlStore {
 
     async fn get_account(&self, platform_id: &PlatformId, id: &str) -> RepoResult<Option<ChannelAccount>> {
         use channel_accounts::Column as C;
-        channel_accounts::Entity::find()
-            .filter(C::PlatformId.eq(platform_id.as_str()))
-            .filter(C::Id.eq(id))
-            .one(self.connection())
+        let key = (platform_id.as_str().to_owned(), id.to_owned());
+        self.lookups
+            .get(&self.lookups.accounts, key, || async {
+                channel_accounts::Entity::find()
+                    .filter(C::PlatformId.eq(platform_id.as_str()))
+                    .filter(C::Id.eq(id))
+                    .one(self.connection())
+                    .await
+                    .map_err(db_err)?
+                    .map(channel_accounts::Model::into_domain)
+                    .transpose()
+            })
             .await
-            .map_err(db_err)?
-            .map(channel_accounts::Model::into_domain)
-            .transpose()
     }
 
     async fn get_account_unscoped(&self, id: &str) -> RepoResult<Option<ChannelAccount>> {
@@ -68,15 +73,19 @@ impl ChannelRepo for SqlStore {
     /// In routing order: highest priority first, then oldest first.
     async fn bindings_of(&self, merchant_id: &MerchantId) -> RepoResult<Vec<ChannelBinding>> {
         use channel_bindings::Column as C;
-        let rows = channel_bindings::Entity::find()
-            .filter(C::MerchantId.eq(merchant_id.as_str()))
-            .order_by(C::Priority, Order::Desc)
-            .order_by(time_key(self.backend(), C::CreatedAt), Order::Asc)
-            .order_by_asc(C::Id)
-            .all(self.connection())
+        self.lookups
+            .get(&self.lookups.bindings, merchant_id.as_str().to_owned(), || async {
+                let rows = channel_bindings::Entity::find()
+                    .filter(C::MerchantId.eq(merchant_id.as_str()))
+                    .order_by(C::Priority, Order::Desc)
+                    .order_by(time_key(self.backend(), C::CreatedAt), Order::Asc)
+                    .order_by_asc(C::Id)
+                    .all(self.connection())
+                    .await
+                    .map_err(db_err)?;
+                rows.into_iter().map(channel_bindings::Model::into_domain).collect()
+            })
             .await
-            .map_err(db_err)?;
-        rows.into_iter().map(channel_bindings::Model::into_domain).collect()
     }
 
     /// Newest first.

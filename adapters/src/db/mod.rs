@@ -12,6 +12,7 @@ mod channels;
 mod connect;
 mod entities;
 mod errors;
+mod lookups;
 mod mapping;
 mod node_directory;
 mod notifications;

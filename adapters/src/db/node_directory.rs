@@ -33,6 +33,13 @@ impl NodeDirectory for SqlStore {
 
     /// The path's segments are node ids; one query per table for the agents and merchants on it.
     async fn path_disabled(&self, path: &NodePath) -> RepoResult<bool> {
+        let key = path.as_str().to_owned();
+        self.lookups.get(&self.lookups.path_disabled, key, || self.path_disabled_uncached(path)).await
+    }
+}
+
+impl SqlStore {
+    async fn path_disabled_uncached(&self, path: &NodePath) -> RepoResult<bool> {
         let segments = || path.as_str().split('/').filter(|s| !s.is_empty());
         let agent_ids: Vec<&str> = segments().filter(|s| AgentId::parse(s).is_some()).collect();
         let merchant_ids: Vec<&str> = segments().filter(|s| MerchantId::parse(s).is_some()).collect();

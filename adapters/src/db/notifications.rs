@@ -168,7 +168,7 @@ impl NotificationRepo for SqlStore {
             return Err(RepoError::NotFound);
         }
         insert_audit(&txn, audit).await?;
-        commit(txn).await
+        self.commit_audited(txn).await
     }
 }
 

@@ -3,7 +3,7 @@
 use super::entities::qr_codes::{self, Column as C};
 use super::errors::db_err;
 use super::query::{fetch_page, get_scoped, newest_first, scoped};
-use super::store::{SqlStore, commit, insert_audit};
+use super::store::{SqlStore, insert_audit};
 use juhe_domain::audit::AuditEntry;
 use juhe_domain::cashier::ports::QrCodeRepo;
 use juhe_domain::cashier::{QrCode, QrCodeFilter};
@@ -55,6 +55,6 @@ impl QrCodeRepo for SqlStore {
             return Err(RepoError::NotFound);
         }
         insert_audit(&txn, audit).await?;
-        commit(txn).await
+        self.commit_audited(txn).await
     }
 }

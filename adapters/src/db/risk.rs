@@ -4,7 +4,7 @@
 use super::entities::{risk_list_entries, risk_rules};
 use super::errors::db_err;
 use super::query::{fetch_page, get_scoped, in_scope, newest_first, scoped};
-use super::store::{SqlStore, commit, insert_audit};
+use super::store::{SqlStore, insert_audit};
 use juhe_domain::audit::AuditEntry;
 use juhe_domain::ids::{MerchantId, PlatformId, StoreId};
 use juhe_domain::page::{Page, PageRequest};
@@ -45,14 +45,19 @@ impl RiskRepo for SqlStore {
         use risk_rules::Column as C;
         let mut keys = vec![String::new()];
         keys.extend(store_id.map(|s| risk_rules::store_key(Some(s))));
-        let rows = risk_rules::Entity::find()
-            .filter(C::MerchantId.eq(merchant_id.as_str()))
-            .filter(C::StoreKey.is_in(keys))
-            .order_by_asc(C::StoreKey)
-            .all(self.connection())
+        let cache_key = (merchant_id.as_str().to_owned(), keys.last().cloned().unwrap_or_default());
+        self.lookups
+            .get(&self.lookups.risk_rules, cache_key, || async {
+                let rows = risk_rules::Entity::find()
+                    .filter(C::MerchantId.eq(merchant_id.as_str()))
+                    .filter(C::StoreKey.is_in(keys))
+                    .order_by_asc(C::StoreKey)
+                    .all(self.connection())
+                    .await
+                    .map_err(db_err)?;
+                Ok(rows.into_iter().map(risk_rules::Model::into_domain).collect())
+            })
             .await
-            .map_err(db_err)?;
-        Ok(rows.into_iter().map(risk_rules::Model::into_domain).collect())
     }
 
     async fn list_entries(
@@ -95,7 +100,7 @@ impl RiskRepo for SqlStore {
             return Err(RepoError::NotFound);
         }
         insert_audit(&txn, audit).await?;
-        commit(txn).await
+        self.commit_audited(txn).await
     }
 
     /// Payer ids by the unique index (platform, list, kind, value); IPs by exact address plus

@@ -2,6 +2,7 @@
 
 use super::entities::audit_logs;
 use super::errors::db_err;
+use super::lookups::Lookups;
 use super::query::{Versioned, update_versioned};
 use juhe_domain::audit::AuditEntry;
 use juhe_domain::ids::PlatformId;
@@ -10,6 +11,8 @@ use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
     TransactionTrait,
 };
+use std::sync::Arc;
+use std::time::Duration;
 
 /// The repositories on SQLite or PostgreSQL. Cheap to clone (the pool is shared).
 ///
@@ -18,11 +21,18 @@ use sea_orm::{
 #[derive(Clone, Debug)]
 pub struct SqlStore {
     db: DatabaseConnection,
+    pub(crate) lookups: Arc<Lookups>,
 }
 
 impl SqlStore {
+    /// Every read goes to the database.
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self::with_lookup_cache(db, Duration::ZERO)
+    }
+
+    /// Caches the order path's lookups for `ttl` (see `lookups.rs`; zero = no caching).
+    pub fn with_lookup_cache(db: DatabaseConnection, ttl: Duration) -> Self {
+        Self { db, lookups: Arc::new(Lookups::new(ttl)) }
     }
 
     pub fn connection(&self) -> &DatabaseConnection {
@@ -45,7 +55,7 @@ impl SqlStore {
         let txn = self.begin().await?;
         A::Entity::insert(row).exec_without_returning(&txn).await.map_err(db_err)?;
         insert_audit(&txn, audit).await?;
-        commit(txn).await
+        self.commit_audited(txn).await
     }
 
     /// An optimistic update (see `update_versioned`) and its audit entry in one transaction.
@@ -64,7 +74,14 @@ impl SqlStore {
         let txn = self.begin().await?;
         update_versioned(&txn, changes, id, platform, version).await?;
         insert_audit(&txn, audit).await?;
-        commit(txn).await
+        self.commit_audited(txn).await
+    }
+
+    /// Commits an audited change (an admin's), after which cached lookups are stale.
+    pub(crate) async fn commit_audited(&self, txn: DatabaseTransaction) -> RepoResult<()> {
+        let committed = txn.commit().await.map_err(db_err);
+        self.lookups.invalidate();
+        committed
     }
 }
 

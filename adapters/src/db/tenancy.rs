@@ -78,13 +78,18 @@ impl TenancyRepo for SqlStore {
     }
 
     async fn get_merchant_by_no(&self, scope: &Scope, merchant_no: &str) -> RepoResult<Option<Merchant>> {
-        scoped::<merchants::Entity>(scope)
-            .filter(merchants::Column::MerchantNo.eq(merchant_no))
-            .one(self.connection())
+        let key = (scope.platform_id.as_str().to_owned(), scope.path.as_str().to_owned(), merchant_no.to_owned());
+        self.lookups
+            .get(&self.lookups.merchants_by_no, key, || async {
+                scoped::<merchants::Entity>(scope)
+                    .filter(merchants::Column::MerchantNo.eq(merchant_no))
+                    .one(self.connection())
+                    .await
+                    .map_err(db_err)?
+                    .map(merchants::Model::into_domain)
+                    .transpose()
+            })
             .await
-            .map_err(db_err)?
-            .map(merchants::Model::into_domain)
-            .transpose()
     }
 
     async fn list_merchants(

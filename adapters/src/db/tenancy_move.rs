@@ -9,7 +9,7 @@ use super::entities::{
 use super::errors::db_err;
 use super::mapping::db_time;
 use super::query::{Tree, update_versioned};
-use super::store::{SqlStore, commit, insert_audit};
+use super::store::{SqlStore, insert_audit};
 use juhe_domain::audit::AuditEntry;
 use juhe_domain::ids::PlatformId;
 use juhe_domain::repo::RepoResult;
@@ -77,7 +77,7 @@ impl SqlStore {
         rebase::<notifications::Entity>(&txn, backend, platform, old_path, new_path, Vec::new()).await?;
 
         insert_audit(&txn, audit).await?;
-        commit(txn).await
+        self.commit_audited(txn).await
     }
 }
 

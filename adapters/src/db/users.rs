@@ -4,7 +4,7 @@ use super::entities::{refresh_tokens, users};
 use super::errors::db_err;
 use super::mapping::db_time;
 use super::query::{fetch_page, get_scoped, in_scope, newest_first, scoped, search};
-use super::store::{SqlStore, commit, insert_audit};
+use super::store::{SqlStore, insert_audit};
 use juhe_domain::audit::AuditEntry;
 use juhe_domain::identity::ports::{RefreshTokenRepo, UserRepo};
 use juhe_domain::identity::{RefreshTokenRecord, User, UserCredentials, UserFilter, UserStatus};
@@ -107,7 +107,7 @@ impl SqlStore {
             return Err(RepoError::NotFound);
         }
         insert_audit(&txn, audit).await?;
-        commit(txn).await
+        self.commit_audited(txn).await
     }
 }
 

@@ -16,7 +16,6 @@ use crate::channels::{
 };
 use crate::ids::StoreId;
 use crate::money::Money;
-use crate::repo::RepoError;
 use crate::tenancy::{BusinessScene, Merchant};
 
 /// The outcome of a create call: the order and whether this call created it (201) or found the
@@ -30,16 +29,43 @@ impl PaymentService {
     pub async fn create_order(&self, caller: &OpenCaller, req: NewOrder) -> PaymentResult<CreatedOrder> {
         let barcode_wallet = req.validate()?;
         let merchant = self.merchant_for(caller, &req.merchant_no).await?;
+        let request_hash = self.signer.sha256_hex(req.fingerprint_source().as_bytes());
+        // A new order is the common case, so its insert is tried first (the unique
+        // out_trade_no decides); only a refusal before the insert looks for an earlier order:
+        // a repeated request gets its order back even if, say, the risk limits are full now.
+        let (order, candidates) =
+            match self.write_new_order(caller, &merchant, &req, barcode_wallet, &request_hash).await {
+                Ok(written) => written,
+                Err(e) => {
+                    return match self.orders.find_by_out_trade_no(&merchant.id, &req.out_trade_no).await? {
+                        Some(existing) => same_request(existing, &request_hash),
+                        None => Err(e),
+                    };
+                }
+            };
+        if order.way == PayWay::Cashier {
+            return Ok(CreatedOrder { order, new: true });
+        }
+        let order = self.route(order, &req, barcode_wallet, candidates).await?;
+        Ok(CreatedOrder { order, new: true })
+    }
+
+    /// Checks the request (way, store, scene, channels, risk) and inserts the order; returns it
+    /// with the routing candidates.
+    async fn write_new_order(
+        &self,
+        caller: &OpenCaller,
+        merchant: &Merchant,
+        req: &NewOrder,
+        barcode_wallet: Option<Wallet>,
+        request_hash: &str,
+    ) -> PaymentResult<(Order, Vec<ChannelBinding>)> {
         let app = &caller.app;
         if !app.allowed_ways.is_empty() && !app.allowed_ways.iter().any(|w| w == req.way.as_str()) {
             return Err(PaymentError::WayNotEnabled(req.way.as_str().into()));
         }
-        let request_hash = self.signer.sha256_hex(req.fingerprint_source().as_bytes());
-        if let Some(existing) = self.orders.find_by_out_trade_no(&merchant.id, &req.out_trade_no).await? {
-            return same_request(existing, &request_hash);
-        }
-        let store_id = self.store_of(&merchant, req.store_id.as_deref()).await?;
-        check_scene(&merchant, req.way)?;
+        let store_id = self.store_of(merchant, req.store_id.as_deref()).await?;
+        check_scene(merchant, req.way)?;
         let bindings = self.channels.bindings_of(&merchant.id).await?;
         // CASHIER: no channel yet; the payer's wallet picks one on the cashier page.
         let cashier = req.way == PayWay::Cashier;
@@ -84,7 +110,7 @@ impl PaymentService {
             return_url: req.return_url.clone(),
             client_ip: req.client_ip.clone(),
             payer_id: req.payer_id(),
-            request_hash: request_hash.clone(),
+            request_hash: request_hash.to_owned(),
             expire_at: now + time::Duration::seconds(req.expire_secs()),
             paid_at: None,
             created_at: now,
@@ -103,30 +129,13 @@ impl PaymentService {
         }
         // Risk control (风控): block lists, then limits reserved for this order until it ends.
         let (payer, ip) = (order.payer_id.as_deref(), order.client_ip.as_deref());
-        let reservation = self.risk.check(&merchant, order.store_id.as_ref(), order.amount, payer, ip, now).await?;
+        let reservation = self.risk.check(merchant, order.store_id.as_ref(), order.amount, payer, ip, now).await?;
         self.risk.hold(reservation, &order.order_no).await?;
-        let inserted = self.orders.insert(&order).await;
-        if inserted.is_err() {
+        if let Err(e) = self.orders.insert(&order).await {
             self.risk.release_for(&order).await;
+            return Err(e.into());
         }
-        match inserted {
-            Ok(()) => {}
-            // A concurrent identical request won the race: answer with its order.
-            Err(RepoError::Conflict(c)) if c.contains("out_trade_no") => {
-                let existing = self
-                    .orders
-                    .find_by_out_trade_no(&merchant.id, &req.out_trade_no)
-                    .await?
-                    .ok_or_else(|| PaymentError::Internal("order vanished after conflict".into()))?;
-                return same_request(existing, &request_hash);
-            }
-            Err(e) => return Err(e.into()),
-        }
-        if cashier {
-            return Ok(CreatedOrder { order, new: true });
-        }
-        let order = self.route(order, &req, barcode_wallet, candidates).await?;
-        Ok(CreatedOrder { order, new: true })
+        Ok((order, candidates))
     }
 
     /// Walks the candidates until one channel takes the order.
