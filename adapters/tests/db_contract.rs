@@ -10,6 +10,8 @@ mod apps_audit;
 mod identity;
 #[path = "db_contract/lists.rs"]
 mod lists;
+#[path = "db_contract/lookup_cache.rs"]
+mod lookup_cache;
 #[path = "db_contract/scope.rs"]
 mod scope;
 #[path = "db_contract/writes.rs"]

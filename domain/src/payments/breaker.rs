@@ -35,20 +35,12 @@ pub async fn record(cache: &dyn Cache, settings: &BreakerSettings, account_id: &
     let w = window(at);
     let ttl = Duration::from_secs(120);
     let calls = cache.incr(&format!("breaker:{account_id}:{w}:calls"), 1, ttl).await.unwrap_or(0);
-    let errors_key = format!("breaker:{account_id}:{w}:errors");
-    let errors = if failed {
-        cache.incr(&errors_key, 1, ttl).await.unwrap_or(0)
-    } else {
-        cache
-            .get(&errors_key)
-            .await
-            .ok()
-            .flatten()
-            .and_then(|v| String::from_utf8(v).ok())
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0)
-    };
-    if failed && calls >= settings.min_calls && errors * 100 >= settings.error_percent * calls {
+    // Only a failure can open the breaker, so a success needs no look at the error count.
+    if !failed {
+        return;
+    }
+    let errors = cache.incr(&format!("breaker:{account_id}:{w}:errors"), 1, ttl).await.unwrap_or(0);
+    if calls >= settings.min_calls && errors * 100 >= settings.error_percent * calls {
         let opened = cache.set_if_absent(&format!("breaker:{account_id}:open"), b"1", settings.open_for).await;
         if matches!(opened, Ok(true)) {
             tracing::warn!(account_id, calls, errors, "circuit breaker opened");

@@ -53,6 +53,10 @@ pub async fn reserve(
     order: &Order,
 ) -> Result<bool, CacheError> {
     let wanted = counters(account, binding, order.amount, order.created_at);
+    if wanted.is_empty() {
+        // No caps: nothing to hold (and one cache round trip less per order).
+        return Ok(true);
+    }
     let mut taken: Vec<&Counter> = Vec::new();
     for c in &wanted {
         match cache.incr_within(&c.key, c.by, c.cap, TTL).await {
@@ -75,6 +79,10 @@ pub async fn reserve(
 /// Gives back what the order reserved at `account`/`binding` (it closed, failed, was cancelled,
 /// or the channel refused it). Safe to call more than once: only the holder releases.
 pub async fn release(cache: &dyn Cache, account: &ChannelAccount, binding: &ChannelBinding, order: &Order) {
+    let wanted = counters(account, binding, order.amount, order.created_at);
+    if wanted.is_empty() {
+        return;
+    }
     match cache.incr(&held_key(order), -1, TTL).await {
         Ok(0) => {}
         Ok(_) => return,
@@ -83,7 +91,6 @@ pub async fn release(cache: &dyn Cache, account: &ChannelAccount, binding: &Chan
             return;
         }
     }
-    let wanted = counters(account, binding, order.amount, order.created_at);
     undo(cache, &wanted.iter().collect::<Vec<_>>()).await;
 }
 
