@@ -3,5 +3,6 @@
 
 pub mod alipay;
 pub mod instant;
+mod sandbox_control;
 pub mod unionpay;
 pub mod wechat;

@@ -5,29 +5,13 @@ use super::AlipaySandbox;
 use super::book::{self, Fail};
 use super::gateway::{FailMode, base_url};
 use super::{bill, cashier, notify};
+use crate::channels::sandbox_control::{json_body, json_response, problem};
 use poem::http::StatusCode;
 use poem::{Request, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use time::OffsetDateTime;
 use time::macros::format_description;
-
-fn json_response(status: StatusCode, body: Value) -> Response {
-    Response::builder().status(status).content_type("application/json").body(body.to_string())
-}
-
-fn problem(status: StatusCode, code: &str, message: &str) -> Response {
-    json_response(status, json!({ "code": code, "message": message }))
-}
-
-async fn json_body<T: for<'de> Deserialize<'de>>(req: &mut Request) -> Result<T, Response> {
-    let bytes = req
-        .take_body()
-        .into_bytes_limit(64 << 10)
-        .await
-        .map_err(|_| problem(StatusCode::BAD_REQUEST, "INVALID_REQUEST", "unreadable body"))?;
-    serde_json::from_slice(&bytes).map_err(|err| problem(StatusCode::BAD_REQUEST, "INVALID_REQUEST", &err.to_string()))
-}
 
 #[derive(Deserialize)]
 struct Pay {
@@ -81,7 +65,7 @@ pub async fn simulate_fail_next(sandbox: &AlipaySandbox, mut req: Request) -> Re
         "timeout" => FailMode::Timeout,
         _ => return problem(StatusCode::BAD_REQUEST, "INVALID_REQUEST", "mode must be error or timeout"),
     };
-    sandbox.set_failures(body.count, mode);
+    sandbox.failures.plan(body.count, mode);
     json_response(StatusCode::OK, json!({ "count": body.count, "mode": body.mode }))
 }
 

@@ -51,7 +51,7 @@ const INVALID: &str = "Invalid Arguments";
 const MISSING: &str = "Missing Required Arguments";
 
 pub async fn handle(sandbox: &AlipaySandbox, mut req: Request) -> Response {
-    let fail = sandbox.take_failure();
+    let fail = sandbox.failures.take();
     if fail == Some(FailMode::Error) {
         return Response::builder().status(StatusCode::BAD_GATEWAY).body("sandbox: simulated gateway failure");
     }

@@ -30,11 +30,11 @@ pub use bill::DETAIL_HEADER;
 pub use gateway::TIMEOUT_DELAY;
 
 use super::account;
+use crate::channels::sandbox_control::{PlannedFailures, endpoint};
 use book::Book;
 use gateway::FailMode;
 use keys::SandboxKeys;
-use poem::endpoint::make;
-use poem::{Endpoint, Request, Response, Route, get, post};
+use poem::{Route, get, post};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -43,7 +43,7 @@ use std::time::Duration;
 pub struct AlipaySandbox {
     keys: SandboxKeys,
     book: Mutex<Book>,
-    failures: Mutex<Option<(u32, FailMode)>>,
+    failures: PlannedFailures<FailMode>,
     /// One-code pay's OAuth stand-in (sandbox only).
     oauth: oauth::Codes,
     /// For notifications to juhe.
@@ -65,7 +65,7 @@ impl AlipaySandbox {
         Ok(AlipaySandbox {
             keys,
             book: Mutex::new(Book::default()),
-            failures: Mutex::new(None),
+            failures: PlannedFailures::none(),
             oauth: oauth::Codes::default(),
             http,
         })
@@ -132,31 +132,9 @@ impl AlipaySandbox {
         self.book.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn set_failures(&self, count: u32, mode: FailMode) {
-        *self.failures.lock().unwrap_or_else(PoisonError::into_inner) = (count > 0).then_some((count, mode));
-    }
-
-    /// Takes one pending failure, if any.
-    fn take_failure(&self) -> Option<FailMode> {
-        let mut pending = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
-        let (count, mode) = (*pending)?;
-        *pending = (count > 1).then_some((count - 1, mode));
-        Some(mode)
-    }
-
     fn send(&self, notice: Option<notify::Notice>) {
         if let Some(notice) = notice {
             notify::deliver(self.http.clone(), notice);
         }
     }
-}
-
-/// An endpoint that hands each request to `handler` with the sandbox.
-fn endpoint<F, Fut>(sandbox: &Arc<AlipaySandbox>, handler: F) -> impl Endpoint<Output = Response> + use<F, Fut>
-where
-    F: Fn(Arc<AlipaySandbox>, Request) -> Fut + Send + Sync,
-    Fut: Future<Output = Response> + Send,
-{
-    let sandbox = sandbox.clone();
-    make(move |req| handler(sandbox.clone(), req))
 }

@@ -6,6 +6,7 @@ use super::UnionpaySandbox;
 use super::book::{self, Reject};
 use super::gateway::{FailMode, base_url};
 use super::{bill, notify};
+use crate::channels::sandbox_control::{json_body, json_response, problem};
 use juhe_domain::money::Money;
 use poem::http::StatusCode;
 use poem::{Request, Response};
@@ -16,23 +17,6 @@ use time::macros::format_description;
 
 /// At most this many planned failures at once.
 const MAX_FAILURES: u32 = 100;
-
-fn json_response(status: StatusCode, body: Value) -> Response {
-    Response::builder().status(status).content_type("application/json").body(body.to_string())
-}
-
-fn problem(status: StatusCode, code: &str, message: &str) -> Response {
-    json_response(status, json!({ "code": code, "message": message }))
-}
-
-async fn json_body<T: for<'de> Deserialize<'de>>(req: &mut Request) -> Result<T, Response> {
-    let bytes = req
-        .take_body()
-        .into_bytes_limit(64 << 10)
-        .await
-        .map_err(|_| problem(StatusCode::BAD_REQUEST, "INVALID_REQUEST", "unreadable body"))?;
-    serde_json::from_slice(&bytes).map_err(|err| problem(StatusCode::BAD_REQUEST, "INVALID_REQUEST", &err.to_string()))
-}
 
 #[derive(Deserialize)]
 struct Pay {
@@ -91,7 +75,7 @@ pub async fn simulate_fail_next(sandbox: &UnionpaySandbox, mut req: Request) -> 
     if body.count > MAX_FAILURES {
         return problem(StatusCode::BAD_REQUEST, "INVALID_REQUEST", "count must be at most 100");
     }
-    sandbox.set_failures(body.count, mode);
+    sandbox.failures.plan(body.count, mode);
     json_response(StatusCode::OK, json!({ "count": body.count, "mode": body.mode }))
 }
 

@@ -47,7 +47,7 @@ pub enum FailMode {
 }
 
 pub async fn handle(sandbox: &UnionpaySandbox, mut req: Request) -> Response {
-    let fail = sandbox.take_failure();
+    let fail = sandbox.failures.take();
     let base_url = base_url(&req);
     let Ok(body) = req.take_body().into_bytes_limit(MAX_BODY_BYTES).await else {
         return Response::builder().status(StatusCode::PAYLOAD_TOO_LARGE).finish();

@@ -29,11 +29,11 @@ pub use bill::{FEE_RATE, HEADER as BILL_HEADER};
 pub use gateway::TIMEOUT_DELAY;
 
 use super::account;
+use crate::channels::sandbox_control::{PlannedFailures, endpoint};
 use book::Book;
 use gateway::FailMode;
 use keys::SandboxKeys;
-use poem::endpoint::make;
-use poem::{Endpoint, Request, Response, Route, get, post};
+use poem::{Route, get, post};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -42,7 +42,7 @@ use std::time::Duration;
 pub struct UnionpaySandbox {
     keys: SandboxKeys,
     book: Mutex<Book>,
-    failures: Mutex<Option<(u32, FailMode)>>,
+    failures: PlannedFailures<FailMode>,
     /// For notifications to juhe.
     http: reqwest::Client,
 }
@@ -59,7 +59,7 @@ impl UnionpaySandbox {
         let keys = SandboxKeys::load_or_create(dir)?;
         let http =
             reqwest::Client::builder().timeout(Duration::from_secs(10)).build().map_err(std::io::Error::other)?;
-        Ok(UnionpaySandbox { keys, book: Mutex::new(Book::default()), failures: Mutex::new(None), http })
+        Ok(UnionpaySandbox { keys, book: Mutex::new(Book::default()), failures: PlannedFailures::none(), http })
     }
 
     /// The provisioned institution's acquirer code.
@@ -104,31 +104,9 @@ impl UnionpaySandbox {
         self.book.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn set_failures(&self, count: u32, mode: FailMode) {
-        *self.failures.lock().unwrap_or_else(PoisonError::into_inner) = (count > 0).then_some((count, mode));
-    }
-
-    /// Takes one pending failure, if any.
-    fn take_failure(&self) -> Option<FailMode> {
-        let mut pending = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
-        let (count, mode) = (*pending)?;
-        *pending = (count > 1).then_some((count - 1, mode));
-        Some(mode)
-    }
-
     fn send(&self, notice: Option<notify::Notice>) {
         if let Some(notice) = notice {
             notify::deliver(self.http.clone(), notice);
         }
     }
-}
-
-/// An endpoint that hands each request to `handler` with the sandbox.
-fn endpoint<F, Fut>(sandbox: &Arc<UnionpaySandbox>, handler: F) -> impl Endpoint<Output = Response> + use<F, Fut>
-where
-    F: Fn(Arc<UnionpaySandbox>, Request) -> Fut + Send + Sync,
-    Fut: Future<Output = Response> + Send,
-{
-    let sandbox = sandbox.clone();
-    make(move |req| handler(sandbox.clone(), req))
 }
