@@ -43,7 +43,7 @@ pub fn wallet_name(wallet: Wallet) -> &'static str {
 
 fn layout(title: &str, body: &str, script: &str) -> String {
     format!(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1,maximum-scale=1\"><meta name=\"referrer\" content=\"no-referrer\"><title>{title}</title><style>{STYLE}</style></head><body><main>{body}<p class=\"foot\">聚合支付 · 一码付</p></main>{script}</body></html>",
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1,maximum-scale=1\"><meta name=\"referrer\" content=\"no-referrer\"><link rel=\"icon\" href=\"data:,\"><title>{title}</title><style>{STYLE}</style></head><body><main>{body}<p class=\"foot\">聚合支付 · 一码付</p></main>{script}</body></html>",
         title = escape(title),
     )
 }
