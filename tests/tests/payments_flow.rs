@@ -266,4 +266,10 @@ async fn scene_and_way_rules_are_enforced() {
     assert_eq!(r.code(), "MERCHANT_NOT_FOUND");
     let r = s.order("WX_NATIVE", json!({"amount": 0})).await;
     assert_eq!(r.code(), "INVALID_REQUEST");
+    // The merchant's own numbers: 6–32 characters of [A-Za-z0-9_-].
+    for bad in ["short", "has space 01", "订单号-000001", "x".repeat(33).as_str()] {
+        let r = s.order("WX_NATIVE", json!({"out_trade_no": bad})).await;
+        assert_eq!((r.status, r.code()), (400, "INVALID_REQUEST"), "{bad}: {}", r.body);
+        assert!(r.body.contains("out_trade_no"), "{}", r.body);
+    }
 }

@@ -61,8 +61,9 @@ pub struct CreateOrderRequest {
     pub merchant_no: Text,
     #[oai(validator(max_length = 40))]
     pub store_id: Option<Text>,
-    /// Unique per merchant.
-    #[oai(validator(pattern = r"^[A-Za-z0-9_-]{6,32}$"))]
+    /// Unique per merchant: 6–32 characters of `[A-Za-z0-9_-]` (the characters are checked with
+    /// the order; a `pattern` validator here would compile its regex on every request).
+    #[oai(validator(min_length = 6, max_length = 32))]
     pub out_trade_no: Text,
     /// Fen.
     #[oai(validator(minimum(value = "1"), maximum(value = "10000000000")))]
@@ -104,8 +105,8 @@ pub struct CreateRefundRequest {
     pub merchant_no: Option<Text>,
     #[oai(validator(max_length = 32))]
     pub out_trade_no: Option<Text>,
-    /// Unique per merchant.
-    #[oai(validator(pattern = r"^[A-Za-z0-9_-]{6,64}$"))]
+    /// Unique per merchant: 6–64 characters of `[A-Za-z0-9_-]` (checked with the refund).
+    #[oai(validator(min_length = 6, max_length = 64))]
     pub out_refund_no: Text,
     /// Fen; several partial refunds may add up to the paid amount.
     #[oai(validator(minimum(value = "1"), maximum(value = "10000000000")))]
