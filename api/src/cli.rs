@@ -94,7 +94,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    logging::init(&config);
+    let _log_writer = logging::init(&config);
     if let Err(e) = rustls::crypto::aws_lc_rs::default_provider().install_default() {
         tracing::debug!(?e, "rustls provider already installed");
     }
