@@ -181,6 +181,22 @@ async fn partial_and_full_refunds_are_notified_and_never_exceed_the_paid_amount(
 }
 
 #[tokio::test]
+async fn refund_numbers_must_be_6_to_64_of_the_allowed_characters() {
+    let s = shop().await;
+    let order_no = s.order("ALI_QR", json!({})).await.json["order_no"].as_str().unwrap().to_owned();
+    s.simulate_pay("alipay", &order_no).await;
+    s.wait_status(&order_no, "paid").await;
+    for bad in ["r1", "has space 01", "退款-000001", "x".repeat(65).as_str()] {
+        let body = json!({"order_no": order_no, "out_refund_no": bad, "amount": 10});
+        let r = s.open.post("/open/v1/refunds", &body.to_string()).await;
+        assert_eq!((r.status, r.code()), (400, "INVALID_REQUEST"), "{bad}: {}", r.body);
+        assert!(r.body.contains("out_refund_no"), "{}", r.body);
+    }
+    let order = s.open.get(&format!("/open/v1/orders/{order_no}")).await;
+    assert_eq!((order.json["status"].as_str(), order.json["refunded_amount"].as_i64()), (Some("paid"), Some(0)));
+}
+
+#[tokio::test]
 async fn close_and_cancel_unpaid_orders() {
     let s = shop().await;
     for way in ["WX_NATIVE", "ALI_QR", "UP_QR"] {
