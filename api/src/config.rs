@@ -49,8 +49,13 @@ pub struct Config {
     pub open_rate_limit_per_sec: i64,
     /// How long a channel call may take before its outcome counts as unknown.
     pub channel_timeout_ms: u64,
-    /// Run notification delivery and order lifecycle jobs in this process.
+    /// Run a job worker (notification delivery, order and refund follow-ups, …) in this process.
     pub jobs_enabled: bool,
+    /// How long a worker's claim on a job lasts without a heartbeat (a killed worker's jobs are
+    /// taken over after this).
+    pub job_lease_secs: u64,
+    /// Money that arrives on a closed order: `refund` it at once, or `hold` it for an operator.
+    pub late_payment_policy: String,
     /// Let routing use the in-process `instant` channel (no HTTP, no crypto): load tests only.
     pub instant_channel_enabled: bool,
     /// How long a server process may serve the order path's lookups (apps, merchants, bindings,
@@ -86,6 +91,8 @@ impl Default for Config {
             open_rate_limit_per_sec: 200,
             channel_timeout_ms: 10_000,
             jobs_enabled: true,
+            job_lease_secs: 60,
+            late_payment_policy: "refund".into(),
             instant_channel_enabled: false,
             lookup_cache_ttl_ms: 2000,
         }
@@ -147,6 +154,12 @@ impl Config {
         }
         if self.open_rate_limit_per_sec < 1 {
             return bad("open_rate_limit_per_sec", "at least 1");
+        }
+        if !(3..=3600).contains(&self.job_lease_secs) {
+            return bad("job_lease_secs", "3..=3600");
+        }
+        if juhe_domain::payments::exception::LatePaymentPolicy::parse(&self.late_payment_policy).is_none() {
+            return bad("late_payment_policy", "refund or hold");
         }
         if !(100..=120_000).contains(&self.channel_timeout_ms) {
             return bad("channel_timeout_ms", "100..=120000");

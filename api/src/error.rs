@@ -216,3 +216,15 @@ impl From<PaymentError> for ApiError {
         }
     }
 }
+
+impl From<juhe_domain::jobs::admin::JobAdminError> for ApiError {
+    fn from(e: juhe_domain::jobs::admin::JobAdminError) -> Self {
+        use juhe_domain::jobs::admin::JobAdminError as E;
+        match e {
+            E::Forbidden => Self::forbidden(),
+            E::NotFound => Self::not_found("JOB_NOT_FOUND", "job"),
+            E::State(_) => Self::conflict("JOB_STATE", e.to_string()),
+            E::Repo(r) => Self::internal(r),
+        }
+    }
+}

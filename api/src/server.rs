@@ -1,7 +1,7 @@
 //! The HTTP application: routes, middleware and the server loop.
 
 use crate::http::{body_limit::BodyLimit, fallback_errors, metrics, open_signing::OpenSigning, request_id::RequestId};
-use crate::jobs::{self, JobIntervals};
+use crate::jobs::{self, JobSettings};
 use crate::routes;
 use crate::state::AppState;
 use poem::endpoint::make_sync;
@@ -68,7 +68,8 @@ pub async fn serve_on(
     acceptor: impl Acceptor + 'static,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    serve_with_jobs(state, acceptor, shutdown, JobIntervals::default()).await
+    let settings = JobSettings { lease: std::time::Duration::from_secs(state.config.job_lease_secs), ..JobSettings::default() };
+    serve_with_jobs(state, acceptor, shutdown, settings).await
 }
 
 /// Serves and, when enabled, runs the background jobs until shutdown.
@@ -76,11 +77,11 @@ pub async fn serve_with_jobs(
     state: Arc<AppState>,
     acceptor: impl Acceptor + 'static,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-    intervals: JobIntervals,
+    settings: JobSettings,
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     if state.config.jobs_enabled {
-        jobs::spawn(state.clone(), intervals, stop_rx);
+        jobs::spawn(state.clone(), settings, stop_rx);
     }
     let result = Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(app(state), shutdown, Some(std::time::Duration::from_secs(10)))

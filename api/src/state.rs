@@ -12,6 +12,8 @@ use juhe_domain::cashier::service_codes::QrCodeService;
 use juhe_domain::cashier::service_visit::CashierService;
 use juhe_domain::crypto::Signer;
 use juhe_domain::identity::service::AuthService;
+use juhe_domain::jobs::JobRepo;
+use juhe_domain::jobs::admin::JobAdmin;
 use juhe_domain::payments::admin::PaymentAdmin;
 use juhe_domain::payments::delivery::DeliveryService;
 use juhe_domain::payments::risk::RiskService;
@@ -37,7 +39,11 @@ pub struct AppState {
     pub payment_admin: PaymentAdmin,
     /// Risk control: the order-path checks and the admin use cases.
     pub risk: Arc<RiskService>,
-    pub delivery: DeliveryService,
+    pub delivery: Arc<DeliveryService>,
+    /// The durable job table, its operators' use cases, and the wake-up of this process's worker.
+    pub jobs: Arc<dyn JobRepo>,
+    pub job_admin: JobAdmin,
+    pub jobs_signal: Arc<tokio::sync::Notify>,
     /// The built-in channel sandboxes (when `sandbox_enabled`).
     pub sandboxes: Option<Sandboxes>,
 }

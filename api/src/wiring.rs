@@ -20,7 +20,10 @@ use juhe_domain::cache::Cache;
 use juhe_domain::clock::{Clock, SystemClock};
 use juhe_domain::crypto::{FieldCipher, PasswordHasher, Signer};
 use juhe_domain::identity::service::{AuthService, AuthSettings};
+use juhe_domain::jobs::JobRepo;
+use juhe_domain::jobs::admin::JobAdmin;
 use juhe_domain::payments::admin::PaymentAdmin;
+use juhe_domain::payments::exception::LatePaymentPolicy;
 use juhe_domain::payments::delivery::DeliveryService;
 use juhe_domain::payments::gateway::ChannelGateway;
 use juhe_domain::payments::risk::RiskService;
@@ -135,6 +138,7 @@ pub async fn build_state_with(
     let payments = Arc::new(PaymentService {
         orders: store.clone(),
         refunds: store.clone(),
+        exceptions: store.clone(),
         channels: store.clone(),
         tenancy: store.clone(),
         nodes: store.clone(),
@@ -147,6 +151,7 @@ pub async fn build_state_with(
         cashier_links: crate::wiring_cashier::links(&master, signer.clone(), &config.public_url),
         settings: PaymentSettings {
             instant_enabled: payment_settings.instant_enabled || config.instant_channel_enabled,
+            late_payment_policy: LatePaymentPolicy::parse(&config.late_payment_policy).unwrap_or_default(),
             ..payment_settings
         },
     });
@@ -161,16 +166,17 @@ pub async fn build_state_with(
         cache: cache.clone(),
         clock: clock.clone(),
     };
-    let delivery = DeliveryService {
+    let jobs_signal = store.jobs_signal();
+    let jobs: Arc<dyn JobRepo> = store.clone();
+    let job_admin = JobAdmin { jobs: jobs.clone(), clock: clock.clone() };
+    let delivery = Arc::new(DeliveryService {
         repo: store.clone(),
         apps: store,
         cipher: cipher.clone(),
         signer: signer.clone(),
         sender: Arc::new(HttpWebhookSender::new(Duration::from_secs(10)).map_err(anyhow::Error::msg)?),
         clock: clock.clone(),
-        worker_id: format!("juhe-{}", uuid::Uuid::new_v4().simple()),
-        lease: time::Duration::seconds(60),
-    };
+    });
     let sandboxes = if config.sandbox_enabled {
         let dir = config.data_dir.join("sandbox");
         Some(Sandboxes {
@@ -200,6 +206,9 @@ pub async fn build_state_with(
         payment_admin,
         risk,
         delivery,
+        jobs,
+        job_admin,
+        jobs_signal,
         sandboxes,
     }))
 }

@@ -58,6 +58,8 @@ id_type!(AppId, "app");
 id_type!(AppKeyId, "key");
 id_type!(AuditId, "au");
 id_type!(RefreshTokenId, "rt");
+id_type!(JobId, "job");
+id_type!(ExceptionId, "exc");
 
 #[cfg(test)]
 mod tests {

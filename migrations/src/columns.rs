@@ -81,6 +81,18 @@ pub fn platform_fk(table: &'static str) -> ForeignKeyCreateStatement {
     fk(table, "platform_id", "platforms")
 }
 
+/// A primary key named like a unique index (`ux_<table>__<column>`), so that PostgreSQL reports
+/// a repeat as `<table>.<column>` as SQLite does (its default `<table>_pkey` would read `.id`).
+pub fn key(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
+    let last = columns.last().copied().unwrap_or("id");
+    let mut key = Index::create();
+    key.name(format!("ux_{table}__{last}"));
+    for column in columns {
+        key.col(*column);
+    }
+    key
+}
+
 /// A plain index `ix_<table>__<columns>`.
 pub async fn index(manager: &SchemaManager<'_>, table: &'static str, columns: &[&'static str]) -> Result<(), DbErr> {
     let mut stmt = Index::create();

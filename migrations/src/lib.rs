@@ -19,6 +19,7 @@ mod m20261110_000001_channels;
 mod m20261110_000002_payments;
 mod m20261120_000001_risk;
 mod m20261122_000001_qr_codes;
+mod m20261205_000001_jobs;
 
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261110_000002_payments::Migration),
             Box::new(m20261120_000001_risk::Migration),
             Box::new(m20261122_000001_qr_codes::Migration),
+            Box::new(m20261205_000001_jobs::Migration),
         ]
     }
 }

@@ -53,18 +53,6 @@ fn number(name: &'static str) -> ColumnDef {
     string_len(name, NUMBER_LEN)
 }
 
-/// A primary key named like a unique index (`ux_<table>__<column>`), so that PostgreSQL reports
-/// a repeat as `<table>.<column>` as SQLite does (its default `<table>_pkey` would read `.id`).
-fn key(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
-    let last = columns.last().copied().unwrap_or("id");
-    let mut key = Index::create();
-    key.name(format!("ux_{table}__{last}"));
-    for column in columns {
-        key.col(*column);
-    }
-    key
-}
-
 fn orders() -> TableCreateStatement {
     Table::create()
         .table("orders")

@@ -9,7 +9,7 @@ pub mod webhook;
 
 use juhe_api::config::Config;
 use juhe_api::demo::{self, DemoOutput};
-use juhe_api::jobs::JobIntervals;
+use juhe_api::jobs::JobSettings;
 use juhe_api::state::AppState;
 use juhe_domain::clock::{Clock, SystemClock};
 use juhe_domain::payments::service::PaymentSettings;
@@ -30,12 +30,17 @@ pub fn fast_payments() -> PaymentSettings {
             error_percent: 60,
             open_for: Duration::from_secs(30),
         },
+        requery_after: Duration::from_secs(1),
+        requery_max_interval: Duration::from_secs(2),
+        refund_give_up_after: Duration::from_secs(6 * 3600),
+        ..PaymentSettings::default()
     }
 }
 
-/// Job loops that wake often (tests wait on their effects).
-pub fn fast_jobs() -> JobIntervals {
-    JobIntervals { delivery: Duration::from_millis(100), lifecycle: Duration::from_millis(300), requery_after_secs: 1 }
+/// A job worker that looks often (tests wait on its effects) with a short lease (a killed
+/// server's jobs are taken over quickly).
+pub fn fast_jobs() -> JobSettings {
+    JobSettings { poll: Duration::from_millis(100), lease: Duration::from_secs(3), concurrency: 16 }
 }
 
 pub use client::{Client, Reply};
@@ -64,13 +69,13 @@ impl TestServer {
         Self::spawn_full(tweak, Arc::new(SystemClock), fast_payments(), fast_jobs(), None).await
     }
 
-    /// Full control: clock, payment settings, job intervals, and an existing data directory
+    /// Full control: clock, payment settings, job settings, and an existing data directory
     /// (to restart a server on the same database).
     pub async fn spawn_full(
         tweak: impl FnOnce(&mut Config),
         clock: Arc<dyn Clock>,
         settings: PaymentSettings,
-        intervals: JobIntervals,
+        jobs: JobSettings,
         reuse: Option<(TempDir, String)>,
     ) -> Self {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
@@ -109,7 +114,7 @@ impl TestServer {
             let shutdown = async move {
                 let _ = rx.await;
             };
-            let _ = juhe_api::server::serve_with_jobs(serving, listener, shutdown, intervals).await;
+            let _ = juhe_api::server::serve_with_jobs(serving, listener, shutdown, jobs).await;
         });
         let http = Client::new(&base_url);
         Self { base_url, state, http, dir, shutdown: tx }

@@ -1,35 +1,28 @@
 //! `OrderRepo`: orders, scoped like their merchant, saved optimistically together with the
-//! notifications the change causes (outbox).
+//! effects of the change (notifications, jobs, audit rows, exceptions).
 
 use super::entities::orders::{self, Column as C};
 use super::errors::db_err;
-use super::notifications::insert_outbox;
-use super::query::{
-    fetch_page, get_scoped, newest_first, oldest_first, scoped, time_key, time_value, update_versioned,
-};
-use super::store::{SqlStore, commit};
+use super::effects::write_effects;
+use super::query::{fetch_page, get_scoped, newest_first, scoped, time_key, time_value, update_versioned};
+use super::store::SqlStore;
 use juhe_domain::ids::MerchantId;
 use juhe_domain::page::{Page, PageRequest};
-use juhe_domain::payments::notification::Notification;
-use juhe_domain::payments::order::{Order, OrderStatus};
+use juhe_domain::effects::Effects;
+use juhe_domain::payments::order::Order;
 use juhe_domain::payments::ports::{OrderFilter, OrderRepo};
 use juhe_domain::repo::RepoResult;
 use juhe_domain::scope::Scope;
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select};
-use time::OffsetDateTime;
-
-/// Orders still waiting for the payer.
-const UNPAID: [OrderStatus; 2] = [OrderStatus::Created, OrderStatus::Paying];
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryTrait};
 
 #[async_trait::async_trait]
 impl OrderRepo for SqlStore {
-    async fn insert(&self, order: &Order) -> RepoResult<()> {
-        orders::Entity::insert(orders::from_domain(order))
-            .exec_without_returning(self.connection())
-            .await
-            .map_err(db_err)?;
-        Ok(())
+    async fn insert(&self, order: &Order, effects: &Effects) -> RepoResult<()> {
+        let txn = self.begin().await?;
+        orders::Entity::insert(orders::from_domain(order)).exec_without_returning(&txn).await.map_err(db_err)?;
+        write_effects(&txn, effects).await?;
+        self.commit_effects(txn, effects).await
     }
 
     async fn get(&self, scope: &Scope, order_no: &str) -> RepoResult<Option<Order>> {
@@ -73,43 +66,18 @@ impl OrderRepo for SqlStore {
         fetch_page(self.connection(), select, page, orders::Model::into_domain).await
     }
 
-    async fn save(&self, order: &Order, outbox: &[Notification]) -> RepoResult<()> {
+    async fn save(&self, order: &Order, effects: &Effects) -> RepoResult<()> {
         // One statement is atomic by itself: a transaction (BEGIN + COMMIT, two more round trips
-        // on every order) only when notifications go with the change.
-        if outbox.is_empty() {
+        // on every order) only when effects go with the change.
+        if effects.is_empty() {
             let changes = orders::changes(order);
             return update_versioned(self.connection(), changes, &order.order_no, &order.platform_id, order.version)
                 .await;
         }
         let txn = self.begin().await?;
-        // The version check decides whether anything is written, the notifications included.
+        // The version check decides whether anything is written, the effects included.
         update_versioned(&txn, orders::changes(order), &order.order_no, &order.platform_id, order.version).await?;
-        insert_outbox(&txn, outbox).await?;
-        commit(txn).await
-    }
-
-    /// Oldest deadline first.
-    async fn expired(&self, now: OffsetDateTime, limit: u64) -> RepoResult<Vec<Order>> {
-        let backend = self.backend();
-        let select = unpaid().filter(time_key(backend, C::ExpireAt).lte(time_value(backend, now)));
-        self.orders_where(oldest_first(select, backend, C::ExpireAt), limit).await
-    }
-
-    /// Oldest first.
-    async fn pending_before(&self, before: OffsetDateTime, limit: u64) -> RepoResult<Vec<Order>> {
-        let backend = self.backend();
-        let select = unpaid().filter(time_key(backend, C::CreatedAt).lt(time_value(backend, before)));
-        self.orders_where(oldest_first(select, backend, C::CreatedAt), limit).await
-    }
-}
-
-fn unpaid() -> Select<orders::Entity> {
-    orders::Entity::find().filter(C::Status.is_in(UNPAID.map(OrderStatus::as_str)))
-}
-
-impl SqlStore {
-    async fn orders_where(&self, select: Select<orders::Entity>, limit: u64) -> RepoResult<Vec<Order>> {
-        let rows = select.limit(limit).all(self.connection()).await.map_err(db_err)?;
-        rows.into_iter().map(orders::Model::into_domain).collect()
+        write_effects(&txn, effects).await?;
+        self.commit_effects(txn, effects).await
     }
 }

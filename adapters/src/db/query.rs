@@ -2,8 +2,8 @@
 //! comparison, sorting, paging and optimistic updates are written once.
 
 use super::entities::{
-    agents, app_keys, apps, audit_logs, channel_accounts, channel_bindings, legal_entities, merchants, notifications,
-    orders, qr_codes, refunds, risk_list_entries, risk_rules, stores, users,
+    agents, app_keys, apps, audit_logs, channel_accounts, channel_bindings, jobs, legal_entities, merchants, notifications,
+    orders, payment_exceptions, qr_codes, refunds, risk_list_entries, risk_rules, stores, users,
 };
 use super::errors::db_err;
 use super::mapping::db_time;
@@ -59,11 +59,11 @@ macro_rules! impl_versioned {
         }
     )*};
 }
-impl_table!(agents, merchants, legal_entities, stores, users, apps, app_keys, audit_logs);
-impl_table!(channel_accounts, channel_bindings, notifications, risk_rules, risk_list_entries);
+impl_table!(agents, merchants, legal_entities, stores, users, apps, app_keys, audit_logs, jobs);
+impl_table!(channel_accounts, channel_bindings, notifications, risk_rules, risk_list_entries, payment_exceptions);
 impl_table!(orders => OrderNo, refunds => RefundNo, qr_codes => Code);
 impl_tree!(agents, merchants, stores, users, apps, audit_logs, channel_bindings, orders, refunds, notifications);
-impl_tree!(risk_rules, risk_list_entries, qr_codes);
+impl_tree!(risk_rules, risk_list_entries, qr_codes, payment_exceptions);
 impl_versioned!(agents, merchants, stores, apps, channel_accounts, channel_bindings, orders, risk_rules);
 
 /// The tenant filter: the scope's platform and the subtree below its path.

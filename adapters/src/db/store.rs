@@ -5,6 +5,7 @@ use super::errors::db_err;
 use super::lookups::Lookups;
 use super::query::{Versioned, update_versioned};
 use juhe_domain::audit::AuditEntry;
+use juhe_domain::effects::Effects;
 use juhe_domain::ids::PlatformId;
 use juhe_domain::repo::RepoResult;
 use sea_orm::{
@@ -22,6 +23,8 @@ use std::time::Duration;
 pub struct SqlStore {
     db: DatabaseConnection,
     pub(crate) lookups: Arc<Lookups>,
+    /// Rung after a commit that created due jobs, so this process's workers start at once.
+    jobs_signal: Arc<tokio::sync::Notify>,
 }
 
 impl SqlStore {
@@ -32,11 +35,26 @@ impl SqlStore {
 
     /// Caches the order path's lookups for `ttl` (see `lookups.rs`; zero = no caching).
     pub fn with_lookup_cache(db: DatabaseConnection, ttl: Duration) -> Self {
-        Self { db, lookups: Arc::new(Lookups::new(ttl)) }
+        Self { db, lookups: Arc::new(Lookups::new(ttl)), jobs_signal: Arc::new(tokio::sync::Notify::new()) }
     }
 
     pub fn connection(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// Notified when this process wrote jobs (other processes' jobs are found by polling).
+    pub fn jobs_signal(&self) -> Arc<tokio::sync::Notify> {
+        self.jobs_signal.clone()
+    }
+
+    /// Commits a change written with its effects, then wakes this process's workers when the
+    /// effects included jobs.
+    pub(crate) async fn commit_effects(&self, txn: DatabaseTransaction, effects: &Effects) -> RepoResult<()> {
+        txn.commit().await.map_err(db_err)?;
+        if !effects.jobs.is_empty() {
+            self.jobs_signal.notify_waiters();
+        }
+        Ok(())
     }
 
     pub(crate) fn backend(&self) -> DbBackend {

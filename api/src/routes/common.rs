@@ -30,6 +30,10 @@ pub enum Tag {
     Channels,
     /// Risk control (风控): limits and block lists.
     Risk,
+    /// Payment exceptions (异常单): money states off the happy path, and their resolution.
+    Exceptions,
+    /// Background jobs: queues, runs, errors, retry and cancel (platform operators).
+    Jobs,
     /// The signed merchant-facing Open API.
     Open,
     /// Health, readiness.

@@ -2,6 +2,8 @@
 //! call → map the result.
 
 pub mod admin_channels;
+pub mod admin_exceptions;
+pub mod admin_jobs;
 pub mod admin_payments;
 pub mod admin_qr_codes;
 pub mod admin_risk;
@@ -36,6 +38,8 @@ pub fn apis() -> impl poem_openapi::OpenApi {
         admin_payments::AdminPaymentsApi,
         admin_channels::AdminChannelsApi,
         admin_risk::AdminRiskApi,
+        // A tuple holds at most 16 APIs.
+        (admin_exceptions::AdminExceptionsApi, admin_jobs::AdminJobsApi),
         open_ping::OpenPingApi,
         open_orders::OpenOrdersApi,
         health::HealthApi,

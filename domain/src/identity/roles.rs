@@ -71,6 +71,10 @@ pub enum Permission {
     PaymentWrite,
     /// Channel accounts, merchant bindings, routing weights and caps (platform level).
     ChannelAdmin,
+    /// See, retry and cancel background jobs (platform level).
+    JobAdmin,
+    /// Resolve payment exceptions (异常单) by hand (platform level).
+    ExceptionResolve,
 }
 
 use Permission::*;
@@ -78,11 +82,13 @@ use Permission::*;
 #[rustfmt::skip]
 const PLATFORM_ADMIN: &[Permission] = &[
     HierarchyRead, AgentWrite, MerchantWrite, HierarchyControl, StoreWrite, UserRead, UserWrite, AppRead, AppWrite,
-    AuditRead, PaymentRead, PaymentWrite, ChannelAdmin,
+    AuditRead, PaymentRead, PaymentWrite, ChannelAdmin, JobAdmin, ExceptionResolve,
 ];
 #[rustfmt::skip]
-const PLATFORM_OPERATOR: &[Permission] =
-    &[HierarchyRead, MerchantWrite, StoreWrite, UserRead, AppRead, AuditRead, PaymentRead, PaymentWrite];
+const PLATFORM_OPERATOR: &[Permission] = &[
+    HierarchyRead, MerchantWrite, StoreWrite, UserRead, AppRead, AuditRead, PaymentRead, PaymentWrite, JobAdmin,
+    ExceptionResolve,
+];
 #[rustfmt::skip]
 const AGENT_ADMIN: &[Permission] = &[
     HierarchyRead, AgentWrite, MerchantWrite, HierarchyControl, StoreWrite, UserRead, UserWrite, AppRead, AppWrite,

@@ -159,7 +159,14 @@ impl PaymentAdmin {
             None,
             now,
         );
-        self.notifications.resend(&caller.scope, id, now, &audit).await?;
+        let mut effects = crate::effects::Effects::none();
+        effects.audit(audit).job(crate::jobs::NewJob::new(
+            &n.platform_id,
+            crate::jobs::JobKind::NotificationDelivery,
+            &n.id,
+            now,
+        ));
+        self.notifications.resend(&caller.scope, id, now, &effects).await?;
         self.notifications.get(&caller.scope, id).await?.ok_or(PaymentError::NotFound("notification"))
     }
 

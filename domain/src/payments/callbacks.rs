@@ -64,7 +64,7 @@ impl PaymentService {
                 if amount.is_some_and(|a| a != refund.amount) {
                     return Err(format!("refund {refund_no}: amount does not match"));
                 }
-                self.apply_refund_status(refund, &order, &status).await.map(|_| ()).map_err(|e| e.to_string())
+                self.apply_refund_status(refund, &status).await.map(|_| ()).map_err(|e| e.to_string())
             }
             ChannelNotification::Other { kind } => {
                 tracing::info!(channel = channel.as_str(), %kind, "notification acknowledged, not a payment event");

@@ -1,8 +1,9 @@
-//! Delivering merchant notifications from the outbox: claim due rows (a lease, so two server
-//! processes never send the same attempt), sign with the app's key, POST, record the attempt
-//! and schedule the next one on the 16-attempt schedule.
+//! Delivering merchant notifications: one delivery job per notification (its lease makes one
+//! worker, in any process, the sender of each attempt) signs with the app's key, POSTs, records
+//! the attempt and runs again at the next time of the 16-attempt schedule.
 
 use super::notification::{DeliveryAttempt, DeliveryStatus, Notification, next_attempt_at};
+use crate::jobs::{Job, JobOutcome};
 use super::ports::NotificationRepo;
 use crate::apps::KeyKind;
 use crate::apps::open_auth::response_string_to_sign;
@@ -30,39 +31,34 @@ pub struct DeliveryService {
     pub signer: Arc<dyn Signer>,
     pub sender: Arc<dyn WebhookSender>,
     pub clock: Arc<dyn Clock>,
-    /// Unique per process: the lease holder's name.
-    pub worker_id: String,
-    /// How long a claim lasts (longer than one delivery can take).
-    pub lease: time::Duration,
 }
 
 impl DeliveryService {
-    /// Delivers up to `limit` due notifications; returns how many were attempted.
-    pub async fn deliver_due(&self, limit: u64) -> usize {
-        let now = self.clock.now();
-        let claimed = match self.repo.claim_due(now, now + self.lease, &self.worker_id, limit).await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(error = %e, "notification claim failed");
-                return 0;
-            }
+    /// The delivery job (key: the notification id): one attempt, then done or again at the
+    /// schedule's next time.
+    pub async fn run_delivery(&self, job: &Job) -> JobOutcome {
+        let n = match self.repo.get_unscoped(&job.key).await {
+            Ok(Some(n)) => n,
+            Ok(None) => return JobOutcome::Fatal(format!("notification {} does not exist", job.key)),
+            Err(e) => return JobOutcome::Failed(e.to_string()),
         };
-        let count = claimed.len();
-        for n in claimed {
-            self.deliver(n).await;
+        if n.status != DeliveryStatus::Pending {
+            return JobOutcome::Done;
         }
-        count
+        if n.next_attempt_at > self.clock.now() {
+            return JobOutcome::Again(n.next_attempt_at);
+        }
+        match self.deliver(n).await {
+            Ok(Some(next)) => JobOutcome::Again(next),
+            Ok(None) => JobOutcome::Done,
+            Err(e) => JobOutcome::Failed(e),
+        }
     }
 
-    async fn deliver(&self, n: Notification) {
+    /// One attempt; the time of the next one, if the schedule goes on.
+    async fn deliver(&self, n: Notification) -> Result<Option<time::OffsetDateTime>, String> {
         let started_at = self.clock.now();
-        let headers = match self.signed_headers(&n).await {
-            Ok(h) => h,
-            Err(e) => {
-                tracing::error!(notification = %n.id, error = %e, "cannot sign notification");
-                return;
-            }
-        };
+        let headers = self.signed_headers(&n).await.map_err(|e| format!("cannot sign notification: {e}"))?;
         let clock_start = std::time::Instant::now();
         let result = self.sender.post(&n.url, &headers, n.payload.as_bytes()).await;
         let latency_ms = clock_start.elapsed().as_millis() as i64;
@@ -89,11 +85,8 @@ impl DeliveryService {
                 None => (DeliveryStatus::Exhausted, None),
             }
         };
-        match self.repo.record_attempt(&attempt, &self.worker_id, status, next).await {
-            Ok(true) => {}
-            Ok(false) => tracing::warn!(notification = %n.id, "lease lost before recording the attempt"),
-            Err(e) => tracing::error!(notification = %n.id, error = %e, "recording a delivery attempt failed"),
-        }
+        self.repo.record_attempt(&attempt, status, next).await.map_err(|e| e.to_string())?;
+        Ok(next)
     }
 
     /// `Juhe-Event-Id`, `Juhe-Timestamp`, `Juhe-Nonce`, `Juhe-Signature` (over

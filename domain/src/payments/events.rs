@@ -1,5 +1,6 @@
 //! The order and refund objects of OPEN_API.md, and the outbox notifications built from them.
 
+use super::exception::PaymentException;
 use super::notification::{DeliveryStatus, EventType, Notification};
 use super::order::Order;
 use super::refund::Refund;
@@ -8,6 +9,10 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 /// RFC 3339 in UTC with at most microseconds, the same however the time was obtained.
+pub fn timestamp(t: OffsetDateTime) -> Value {
+    ts(t)
+}
+
 fn ts(t: OffsetDateTime) -> Value {
     crate::clock::micros(t.to_offset(time::UtcOffset::UTC)).format(&Rfc3339).map(Value::String).unwrap_or(Value::Null)
 }
@@ -85,6 +90,17 @@ pub fn order_event(event_type: EventType, order: &Order, now: OffsetDateTime) ->
     event(event_type, order_object(order), order.notify_url.as_ref(), (order, &order.order_no), now)
         .into_iter()
         .collect()
+}
+
+/// `order.exception`: the order object plus `exception {exception_id, kind, resolution}`.
+pub fn exception_event(order: &Order, exception: &PaymentException, now: OffsetDateTime) -> Vec<Notification> {
+    let mut data = order_object(order);
+    data["exception"] = json!({
+        "exception_id": exception.id,
+        "kind": exception.kind.as_str(),
+        "resolution": exception.resolution.as_str(),
+    });
+    event(EventType::OrderException, data, order.notify_url.as_ref(), (order, &order.order_no), now).into_iter().collect()
 }
 
 /// The notification for a refund event (to the refund's URL, else the order's).

@@ -19,6 +19,9 @@ pub enum EventType {
     OrderClosed,
     #[serde(rename = "order.cancelled")]
     OrderCancelled,
+    /// Money moved on an order that was already closed, failed or cancelled.
+    #[serde(rename = "order.exception")]
+    OrderException,
     #[serde(rename = "refund.succeeded")]
     RefundSucceeded,
     #[serde(rename = "refund.failed")]
@@ -31,13 +34,21 @@ impl EventType {
             EventType::OrderPaid => "order.paid",
             EventType::OrderClosed => "order.closed",
             EventType::OrderCancelled => "order.cancelled",
+            EventType::OrderException => "order.exception",
             EventType::RefundSucceeded => "refund.succeeded",
             EventType::RefundFailed => "refund.failed",
         }
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::OrderPaid, Self::OrderClosed, Self::OrderCancelled, Self::RefundSucceeded, Self::RefundFailed]
+        [
+            Self::OrderPaid,
+            Self::OrderClosed,
+            Self::OrderCancelled,
+            Self::OrderException,
+            Self::RefundSucceeded,
+            Self::RefundFailed,
+        ]
             .into_iter()
             .find(|e| e.as_str() == raw)
     }

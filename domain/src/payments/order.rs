@@ -32,6 +32,9 @@ pub enum OrderEvent {
     /// Barcode pay answered "waiting for the payer".
     AwaitPayer,
     Pay,
+    /// The channel reports a payment on an order already closed, failed or cancelled: the money
+    /// is real, so the order is paid (and a payment exception decides what happens to it).
+    LatePay,
     Close,
     Cancel,
     Fail,
@@ -56,6 +59,7 @@ impl OrderStatus {
         let next = match (self, event) {
             (S::Created, E::AwaitPayer) => S::Paying,
             (S::Created | S::Paying, E::Pay) => S::Paid,
+            (S::Closed | S::Failed | S::Cancelled, E::LatePay) => S::Paid,
             (S::Created | S::Paying, E::Close) => S::Closed,
             (S::Created | S::Paying, E::Fail) => S::Failed,
             // A paid barcode order may be reversed too (the channel refunds it).
@@ -194,6 +198,8 @@ mod tests {
         assert!(S::Closed.apply(E::Pay).is_err());
         assert!(S::Refunded.apply(E::Refund { full: false }).is_err());
         assert!(S::Paid.apply(E::Pay).is_err(), "a second payment is not a silent overwrite");
+        assert_eq!(S::Closed.apply(E::LatePay), Ok(S::Paid));
+        assert!(S::Created.apply(E::LatePay).is_err(), "an open order is paid by Pay");
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! Storage ports of payments. Every scoped read takes the caller's `Scope`; the unscoped ones
-//! serve channel callbacks and background jobs. Writes that change an order's state carry the
-//! notifications they cause and store them in the same transaction (outbox).
+//! serve channel callbacks and background jobs. Writes persist what the domain decided together
+//! with its effects (notifications, jobs, audit rows, exceptions) in one transaction.
 
+use super::exception::{ExceptionKind, ExceptionStatus, PaymentException};
 use super::notification::{DeliveryAttempt, DeliveryStatus, Notification};
 use super::order::{Order, OrderStatus};
 use super::refund::Refund;
 use crate::audit::AuditEntry;
+use crate::effects::Effects;
 use crate::channels::{ChannelAccount, ChannelBinding, ChannelCode};
 use crate::ids::{MerchantId, PlatformId};
 use crate::page::{Page, PageRequest};
@@ -23,83 +25,80 @@ pub struct OrderFilter {
     pub until: Option<OffsetDateTime>,
 }
 
-/// Why a refund could not be reserved.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReserveRefused {
-    /// The order is not paid (or already fully refunded).
-    NotRefundable,
-    /// `refund_reserved + amount` would pass the paid amount.
-    ExceedsAvailable,
-}
-
 #[async_trait::async_trait]
 pub trait OrderRepo: Send + Sync {
-    /// Inserts a new order (status `created`, before any channel call). A second order with the
-    /// same (merchant, out_trade_no) is `RepoError::Conflict("orders.out_trade_no")`.
-    async fn insert(&self, order: &Order) -> RepoResult<()>;
+    /// Inserts a new order (status `created`, before any channel call) with its effects (the
+    /// follow-up job) in one transaction. A second order with the same (merchant,
+    /// out_trade_no) is `RepoError::Conflict("orders.out_trade_no")`.
+    async fn insert(&self, order: &Order, effects: &Effects) -> RepoResult<()>;
     async fn get(&self, scope: &Scope, order_no: &str) -> RepoResult<Option<Order>>;
     async fn find_by_out_trade_no(&self, merchant_id: &MerchantId, out_trade_no: &str) -> RepoResult<Option<Order>>;
     /// Unscoped: callbacks and jobs.
     async fn get_unscoped(&self, order_no: &str) -> RepoResult<Option<Order>>;
     async fn list(&self, scope: &Scope, filter: &OrderFilter, page: PageRequest) -> RepoResult<Page<Order>>;
-    /// Saves the order (channel fields, pay data, status, paid_at, fee — never the refund totals,
-    /// which only the refund repository changes) if `order.version` still matches, bumping it,
-    /// and inserts `outbox` in the same transaction. A stale version is `Conflict("version")`.
-    async fn save(&self, order: &Order, outbox: &[Notification]) -> RepoResult<()>;
-    /// Unpaid orders (`created`/`paying`) whose `expire_at` has passed.
-    async fn expired(&self, now: OffsetDateTime, limit: u64) -> RepoResult<Vec<Order>>;
-    /// Unpaid orders created before `before` that still wait for an outcome (re-query job).
-    async fn pending_before(&self, before: OffsetDateTime, limit: u64) -> RepoResult<Vec<Order>>;
+    /// Saves what the domain decided (status, channel fields, pay data, paid_at, fee and the
+    /// refund totals) if `order.version` still matches, bumping it, and writes `effects` in the
+    /// same transaction. A stale version is `Conflict("version")` and writes nothing.
+    async fn save(&self, order: &Order, effects: &Effects) -> RepoResult<()>;
 }
 
 #[async_trait::async_trait]
 pub trait RefundRepo: Send + Sync {
-    /// In one transaction: raises the order's reserved refund total by `refund.amount` only if
-    /// the order is paid and the total stays within its amount (a conditional update, so
-    /// concurrent refunds can never over-refund), then inserts the refund. A duplicate
-    /// (merchant, out_refund_no) is `Conflict("refunds.out_refund_no")`.
-    async fn reserve(&self, refund: &Refund) -> RepoResult<Result<(), ReserveRefused>>;
+    /// In one transaction: saves `order` (its raised `refund_reserved`, decided by the domain)
+    /// if its version still matches, inserts the refund and writes `effects`. A stale order is
+    /// `Conflict("version")` (the caller re-reads and decides again), a duplicate
+    /// (merchant, out_refund_no) is `Conflict("refunds.out_refund_no")`; either writes nothing.
+    async fn reserve(&self, refund: &Refund, order: &Order, effects: &Effects) -> RepoResult<()>;
     async fn get(&self, scope: &Scope, refund_no: &str) -> RepoResult<Option<Refund>>;
     async fn find_by_out_refund_no(&self, merchant_id: &MerchantId, out_refund_no: &str) -> RepoResult<Option<Refund>>;
     async fn get_unscoped(&self, refund_no: &str) -> RepoResult<Option<Refund>>;
     async fn list_for_order(&self, order_no: &str) -> RepoResult<Vec<Refund>>;
     /// Moves a processing refund to its final state (`refund.status`, `channel_refund_no`,
-    /// `succeeded_at`) and, in the same transaction: on success adds the amount to the order's
-    /// `refunded_amount` and sets its status to `refunded` when that reaches the amount, else
-    /// `partially_refunded` (computed in SQL, so concurrent settlements add up); on failure or
-    /// close releases the reservation; inserts `outbox`. Only a `processing` refund changes: a
-    /// second settlement is `Conflict("refund_state")` and writes nothing.
-    async fn settle(&self, refund: &Refund, outbox: &[Notification]) -> RepoResult<()>;
-    /// Refunds still processing, created before `before` (refund polling job).
-    async fn processing_before(&self, before: OffsetDateTime, limit: u64) -> RepoResult<Vec<Refund>>;
+    /// `succeeded_at`) and saves `order` with the totals the domain computed (versioned), with
+    /// `effects`, in one transaction. Only a `processing` refund changes: a second settlement is
+    /// `Conflict("refund_state")`; a stale order is `Conflict("version")`; both write nothing.
+    async fn settle(&self, refund: &Refund, order: &Order, effects: &Effects) -> RepoResult<()>;
 }
 
 #[async_trait::async_trait]
 pub trait NotificationRepo: Send + Sync {
-    /// Claims up to `limit` due pending notifications for `lease` (no other worker, in this or
-    /// another process, gets them until the lease ends): `FOR UPDATE SKIP LOCKED` on PostgreSQL.
-    async fn claim_due(
-        &self,
-        now: OffsetDateTime,
-        lease_until: OffsetDateTime,
-        worker: &str,
-        limit: u64,
-    ) -> RepoResult<Vec<Notification>>;
-    /// Records an attempt and the new delivery state, only while `worker` holds the claim
-    /// (false: the claim was lost and nothing was written).
+    /// Unscoped: the delivery job.
+    async fn get_unscoped(&self, id: &str) -> RepoResult<Option<Notification>>;
+    /// Records an attempt and the new delivery state (the delivery job's lease makes the
+    /// worker the only one sending this notification).
     async fn record_attempt(
         &self,
         attempt: &DeliveryAttempt,
-        worker: &str,
         status: DeliveryStatus,
         next_attempt_at: Option<OffsetDateTime>,
-    ) -> RepoResult<bool>;
+    ) -> RepoResult<()>;
     async fn get(&self, scope: &Scope, id: &str) -> RepoResult<Option<Notification>>;
     async fn list(&self, scope: &Scope, resource_no: Option<&str>, page: PageRequest)
     -> RepoResult<Page<Notification>>;
     async fn attempts(&self, scope: &Scope, id: &str) -> RepoResult<Vec<DeliveryAttempt>>;
-    /// Manual resend: due now, pending again (attempts keep counting), audited.
-    async fn resend(&self, scope: &Scope, id: &str, now: OffsetDateTime, audit: &AuditEntry) -> RepoResult<()>;
+    /// Manual resend: due now, pending again (attempts keep counting), with `effects` (the
+    /// audit row and the revived delivery job).
+    async fn resend(&self, scope: &Scope, id: &str, now: OffsetDateTime, effects: &Effects) -> RepoResult<()>;
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ExceptionFilter {
+    pub kind: Option<ExceptionKind>,
+    pub status: Option<ExceptionStatus>,
+    pub order_no: Option<String>,
+}
+
+#[async_trait::async_trait]
+pub trait ExceptionRepo: Send + Sync {
+    async fn get(&self, scope: &Scope, id: &str) -> RepoResult<Option<PaymentException>>;
+    /// Unscoped: the resolution job.
+    async fn get_unscoped(&self, id: &str) -> RepoResult<Option<PaymentException>>;
+    /// Newest first.
+    async fn list(&self, scope: &Scope, filter: &ExceptionFilter, page: PageRequest)
+    -> RepoResult<Page<PaymentException>>;
+    /// Writes the new resolution of an open exception with `effects`, in one transaction; an
+    /// exception no longer open is `Conflict("exception_state")`.
+    async fn resolve(&self, exception: &PaymentException, effects: &Effects) -> RepoResult<()>;
 }
 
 #[async_trait::async_trait]

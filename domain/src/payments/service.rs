@@ -6,7 +6,8 @@ use super::events;
 use super::gateway::ChannelGateway;
 use super::notification::EventType;
 use super::order::{Order, OrderEvent};
-use super::ports::{ChannelRepo, OrderRepo, RefundRepo};
+use super::ports::{ChannelRepo, ExceptionRepo, OrderRepo, RefundRepo};
+use crate::effects::Effects;
 use crate::apps::open_auth::OpenCaller;
 use crate::cache::Cache;
 use crate::channels::{ChannelBinding, ChannelContext};
@@ -31,6 +32,16 @@ pub struct PaymentSettings {
     /// Whether the `instant` load-test channel may be used.
     pub instant_enabled: bool,
     pub breaker: super::breaker::BreakerSettings,
+    /// An unpaid order (or processing refund) is first asked about this long after creation,
+    /// unless a notification settled it before; then less and less often.
+    pub requery_after: Duration,
+    /// Re-queries never wait longer than this.
+    pub requery_max_interval: Duration,
+    /// A refund the channel still does not know this long after creation (re-submitted in
+    /// between) is failed and its amount released.
+    pub refund_give_up_after: Duration,
+    /// What happens to money that arrives on a closed order.
+    pub late_payment_policy: super::exception::LatePaymentPolicy,
 }
 
 impl Default for PaymentSettings {
@@ -40,6 +51,10 @@ impl Default for PaymentSettings {
             barcode_poll_window: Duration::from_secs(60),
             instant_enabled: false,
             breaker: super::breaker::BreakerSettings::default(),
+            requery_after: Duration::from_secs(30),
+            requery_max_interval: Duration::from_secs(300),
+            refund_give_up_after: Duration::from_secs(6 * 3600),
+            late_payment_policy: super::exception::LatePaymentPolicy::Refund,
         }
     }
 }
@@ -47,6 +62,7 @@ impl Default for PaymentSettings {
 pub struct PaymentService {
     pub orders: Arc<dyn OrderRepo>,
     pub refunds: Arc<dyn RefundRepo>,
+    pub exceptions: Arc<dyn ExceptionRepo>,
     pub channels: Arc<dyn ChannelRepo>,
     pub tenancy: Arc<dyn TenancyRepo>,
     pub nodes: Arc<dyn NodeDirectory>,
@@ -110,6 +126,17 @@ impl PaymentService {
         event: OrderEvent,
         mutate: impl FnOnce(&mut Order),
     ) -> PaymentResult<Order> {
+        self.transition_with(order, event, mutate, Effects::none()).await
+    }
+
+    /// `transition`, with more effects written alongside (exceptions, jobs).
+    pub(super) async fn transition_with(
+        &self,
+        order: &Order,
+        event: OrderEvent,
+        mutate: impl FnOnce(&mut Order),
+        mut effects: Effects,
+    ) -> PaymentResult<Order> {
         let next = order.status.apply(event).map_err(|_| PaymentError::OrderState(order.status.as_str()))?;
         let now = self.clock.now();
         let mut updated = order.clone();
@@ -122,17 +149,31 @@ impl PaymentService {
             OrderEvent::Cancel => Some(EventType::OrderCancelled),
             _ => None,
         };
-        let outbox = event_type.map(|t| events::order_event(t, &updated, now)).unwrap_or_default();
-        self.orders.save(&updated, &outbox).await.map_err(|e| match e {
-            RepoError::Conflict(c) if c == "version" => PaymentError::OrderState(CONCURRENT),
-            other => other.into(),
-        })?;
-        updated.version += 1;
+        if let Some(t) = event_type {
+            effects.notify(events::order_event(t, &updated, now));
+        }
+        if event == OrderEvent::LatePay
+            && let Some(exception) = effects.exceptions.first()
+        {
+            let notification = events::exception_event(&updated, exception, now);
+            effects.notify(notification);
+        }
+        let updated = self.save_order(updated, &effects).await?;
         if matches!(event, OrderEvent::Close | OrderEvent::Cancel | OrderEvent::Fail) {
             self.release_quota(&updated).await;
             self.risk.release_for(&updated).await;
         }
         Ok(updated)
+    }
+
+    /// Saves what the domain decided with its effects; returns the order at its new version.
+    pub(super) async fn save_order(&self, mut order: Order, effects: &Effects) -> PaymentResult<Order> {
+        self.orders.save(&order, effects).await.map_err(|e| match e {
+            RepoError::Conflict(c) if c == "version" => PaymentError::OrderState(CONCURRENT),
+            other => other.into(),
+        })?;
+        order.version += 1;
+        Ok(order)
     }
 
     /// Gives back the order's quota reservation (once; later calls do nothing).

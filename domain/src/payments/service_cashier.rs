@@ -14,7 +14,6 @@ use super::service::PaymentService;
 use super::way::{PayWay, Wallet};
 use super::{breaker, quota};
 use crate::channels::{ChannelBinding, ChannelCode, ChannelContext, ChannelError, CreateOrder, Created, TradeState};
-use crate::repo::RepoError;
 use crate::scope::Scope;
 use serde_json::Value;
 
@@ -200,11 +199,7 @@ impl PaymentService {
 
     async fn save_cashier(&self, order: &mut Order) -> PaymentResult<()> {
         order.updated_at = self.clock.now();
-        self.orders.save(order, &[]).await.map_err(|e| match e {
-            RepoError::Conflict(c) if c == "version" => PaymentError::OrderState("changed concurrently"),
-            other => other.into(),
-        })?;
-        order.version += 1;
+        *order = self.save_order(order.clone(), &crate::effects::Effects::none()).await?;
         Ok(())
     }
 

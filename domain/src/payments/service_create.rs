@@ -14,6 +14,7 @@ use crate::channels::{
     BarcodePay, ChannelBinding, ChannelCode, ChannelContext, ChannelError, CreateOrder, Created, TradeState,
     TradeStatus,
 };
+use crate::effects::Effects;
 use crate::ids::StoreId;
 use crate::money::Money;
 use crate::tenancy::{BusinessScene, Merchant};
@@ -131,7 +132,11 @@ impl PaymentService {
         let (payer, ip) = (order.payer_id.as_deref(), order.client_ip.as_deref());
         let reservation = self.risk.check(merchant, order.store_id.as_ref(), order.amount, payer, ip, now).await?;
         self.risk.hold(reservation, &order.order_no).await?;
-        if let Err(e) = self.orders.insert(&order).await {
+        // The follow-up job is written with the order: whatever happens next (a crash before
+        // the channel call, a lost answer), the order is re-queried and closed at expiry.
+        let mut effects = Effects::none();
+        effects.job(self.followup_job(&order));
+        if let Err(e) = self.orders.insert(&order, &effects).await {
             self.risk.release_for(&order).await;
             return Err(e.into());
         }
@@ -174,8 +179,7 @@ impl PaymentService {
             // (the first candidate was recorded when the order was inserted).
             if order.binding_id.as_deref() != Some(binding.id.as_str()) {
                 record_binding(&mut order, &binding);
-                self.orders.save(&order, &[]).await?;
-                order.version += 1;
+                order = self.save_order(order, &Effects::none()).await?;
             }
             called_any = true;
 
@@ -191,9 +195,7 @@ impl PaymentService {
                 Ok(Ok(created)) => {
                     order.pay_data = Some(created.pay_data);
                     order.channel_trade_no = created.channel_trade_no;
-                    self.orders.save(&order, &[]).await?;
-                    order.version += 1;
-                    return Ok(order);
+                    return self.save_order(order, &Effects::none()).await;
                 }
                 Ok(Err(status)) => return self.apply_barcode_status(order, status).await,
                 // A declined payment code (balance, limits, expired code) is the payer's answer:

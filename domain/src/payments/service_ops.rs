@@ -7,6 +7,7 @@ use super::service::{CONCURRENT, PaymentService};
 use super::way::PayWay;
 use crate::apps::open_auth::OpenCaller;
 use crate::channels::{ChannelError, ReverseOutcome, TradeState, TradeStatus};
+use crate::effects::Effects;
 use std::time::Duration;
 
 impl PaymentService {
@@ -36,10 +37,11 @@ impl PaymentService {
         }
         let event = match (status.state, order.status) {
             (TradeState::Paid, s) if s.is_paid() => return Ok(order),
+            (TradeState::Paid, s) if s.is_final_unpaid() => return self.late_payment(order, status).await,
             (TradeState::Paid, _) => OrderEvent::Pay,
             (TradeState::Paying, OrderStatus::Created) => OrderEvent::AwaitPayer,
             (TradeState::Closed, OrderStatus::Created | OrderStatus::Paying) => OrderEvent::Close,
-            (TradeState::Revoked, OrderStatus::Created | OrderStatus::Paying | OrderStatus::Paid) => OrderEvent::Cancel,
+            (TradeState::Revoked, OrderStatus::Created | OrderStatus::Paying) => OrderEvent::Cancel,
             (TradeState::Failed, OrderStatus::Created | OrderStatus::Paying) => OrderEvent::Fail,
             _ => return Ok(order),
         };
@@ -118,7 +120,13 @@ impl PaymentService {
             && let Some(channel) = self.gateway.channel(ctx.account.channel)
             && let Err(e) = channel.close(&ctx, &order.order_no).await
         {
-            let synced = self.sync_with_channel(order.clone()).await?;
+            // The channel's word decides: paid or final comes back as such; a trade it has
+            // never seen (an Alipay QR nobody scanned) is closed here.
+            let status = channel.query(&ctx, &order.order_no).await?;
+            if status.state == TradeState::NotFound {
+                return Ok(order.clone());
+            }
+            let synced = self.apply_trade_status(order.clone(), &status).await?;
             if synced.status.is_paid() || synced.status.is_final_unpaid() {
                 return Ok(synced);
             }
@@ -155,14 +163,34 @@ impl PaymentService {
         let Some(channel) = self.gateway.channel(ctx.account.channel) else {
             return Err(PaymentError::Channel("channel not available".into()));
         };
+        // A paid order is held first (its whole amount reserved, saved with a version check):
+        // a refund in flight refuses the reverse, and no refund starts during it.
+        let order = if order.status == OrderStatus::Paid {
+            let held = order.hold_for_reverse().ok_or(PaymentError::OrderState("refunding"))?;
+            self.save_order(held, &Effects::none()).await?
+        } else {
+            order
+        };
+        let release = |o: &Order| if o.status == OrderStatus::Paid { o.release_reverse_hold() } else { o.clone() };
         for _ in 0..3 {
             match channel.reverse(&ctx, &order.order_no).await {
-                Ok(ReverseOutcome::Reversed) => return self.transition(&order, OrderEvent::Cancel, |_| {}).await,
+                Ok(ReverseOutcome::Reversed) => {
+                    // Nothing stays reserved on a cancelled order.
+                    return self.transition(&order, OrderEvent::Cancel, |o| o.refund_reserved = o.refunded_amount).await;
+                }
                 Ok(ReverseOutcome::Retry) => self.timer.sleep(Duration::from_millis(500)).await,
                 // Channels without reverse: an unpaid order is closed instead.
                 Err(ChannelError::Unsupported) if !order.status.is_paid() => return self.close(order).await,
-                Err(e) => return Err(PaymentError::Channel(e.to_string())),
+                Err(e) => {
+                    if order.status == OrderStatus::Paid {
+                        self.save_order(release(&order), &Effects::none()).await?;
+                    }
+                    return Err(PaymentError::Channel(e.to_string()));
+                }
             }
+        }
+        if order.status == OrderStatus::Paid {
+            self.save_order(release(&order), &Effects::none()).await?;
         }
         Err(PaymentError::Channel("the channel kept asking to retry the reverse".into()))
     }

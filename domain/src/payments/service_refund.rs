@@ -1,21 +1,25 @@
-//! Refunds: reserve the amount first (a conditional update that can never over-refund, however
-//! many requests race), then ask the channel, then settle by its answer, a notification, or the
-//! polling job.
+//! Refunds: reserve the amount first (decided by the order, saved with a version check, so no
+//! interleaving of requests can over-refund), then ask the channel, then settle by its answer, a
+//! notification, or the refund's follow-up job (refund_followup.rs).
 
 use super::errors::{PaymentError, PaymentResult};
-use super::events;
 use super::input::merchant_number;
-use super::notification::EventType;
 use super::order::Order;
-use super::ports::ReserveRefused;
+use super::order_refunds::RefundRefused;
 use super::refund::{Refund, RefundStatus, new_refund_no};
 use super::service::PaymentService;
 use crate::apps::open_auth::OpenCaller;
-use crate::channels::{ChannelError, RefundRequest, RefundState, RefundStatus as ChannelRefundStatus};
+use crate::channels::{ChannelError, RefundRequest};
+use crate::effects::Effects;
+use crate::jobs::{JobKind, NewJob};
 use crate::money::Money;
 use crate::repo::RepoError;
 use crate::validate::{self, FieldError};
 use serde_json::json;
+
+/// Concurrent refunds of one order re-read it and decide again; each retry means another
+/// refund got through, so this bounds only pathological contention.
+const RESERVE_ATTEMPTS: usize = 50;
 
 #[derive(Clone, Debug)]
 pub struct NewRefund {
@@ -48,10 +52,24 @@ impl PaymentService {
             (None, Some(m), Some(o)) => self.find_order(caller, m, o).await?,
             _ => return Err(FieldError::new("order_no", "give order_no, or merchant_no and out_trade_no").into()),
         };
-        let hash = self.signer.sha256_hex(
-            json!([order.order_no, req.out_refund_no, req.amount, reason, req.notify_url]).to_string().as_bytes(),
-        );
-        if let Some(existing) = self.refunds.find_by_out_refund_no(&order.merchant_id, &req.out_refund_no).await? {
+        self.refund_order(order, &req.out_refund_no, Money(req.amount), reason, req.notify_url).await
+    }
+
+    /// Starts a refund of `order` (the Open API's, or one the platform makes to resolve a
+    /// payment exception). The same `out_refund_no` with the same request returns the first
+    /// refund; with another request it is a conflict.
+    pub(super) async fn refund_order(
+        &self,
+        order: Order,
+        out_refund_no: &str,
+        amount: Money,
+        reason: Option<String>,
+        notify_url: Option<String>,
+    ) -> PaymentResult<CreatedRefund> {
+        let hash = self
+            .signer
+            .sha256_hex(json!([order.order_no, out_refund_no, amount.0, reason, notify_url]).to_string().as_bytes());
+        if let Some(existing) = self.refunds.find_by_out_refund_no(&order.merchant_id, out_refund_no).await? {
             return same_refund(existing, &hash);
         }
         let now = crate::clock::micros(self.clock.now());
@@ -61,34 +79,56 @@ impl PaymentService {
             merchant_id: order.merchant_id.clone(),
             path: order.path.clone(),
             order_no: order.order_no.clone(),
-            out_refund_no: req.out_refund_no.clone(),
-            amount: Money(req.amount),
-            fee_refunded: proportional_fee(&order, Money(req.amount)),
+            out_refund_no: out_refund_no.to_owned(),
+            amount,
+            fee_refunded: Money(0),
             status: RefundStatus::Processing,
             reason,
-            notify_url: req.notify_url.clone(),
+            notify_url,
             channel_refund_no: None,
             request_hash: hash.clone(),
             created_at: now,
             succeeded_at: None,
             updated_at: now,
         };
-        match self.refunds.reserve(&refund).await {
-            Ok(Ok(())) => {}
-            Ok(Err(ReserveRefused::ExceedsAvailable)) => return Err(PaymentError::RefundExceedsAvailable),
-            Ok(Err(ReserveRefused::NotRefundable)) => return Err(PaymentError::OrderState(order.status.as_str())),
-            Err(RepoError::Conflict(c)) if c.contains("out_refund_no") => {
-                let existing = self
-                    .refunds
-                    .find_by_out_refund_no(&order.merchant_id, &req.out_refund_no)
-                    .await?
-                    .ok_or_else(|| PaymentError::Internal("refund vanished after conflict".into()))?;
+        let merchant_id = order.merchant_id.clone();
+        let (refund, order) = match self.reserve(refund, order).await {
+            Err(PaymentError::Repo(RepoError::Conflict(c))) if c.contains("out_refund_no") => {
+                let existing = self.refunds.find_by_out_refund_no(&merchant_id, out_refund_no).await?;
+                let existing = existing.ok_or_else(|| PaymentError::Internal("refund vanished after conflict".into()))?;
                 return same_refund(existing, &hash);
             }
-            Err(e) => return Err(e.into()),
-        }
+            other => other?,
+        };
         let refund = self.submit_refund(refund, &order).await?;
         Ok(CreatedRefund { refund, new: true })
+    }
+
+    /// Reserves the refund's amount on the order and inserts the refund with its follow-up job,
+    /// re-reading the order when another change got there first.
+    async fn reserve(&self, mut refund: Refund, mut order: Order) -> PaymentResult<(Refund, Order)> {
+        for _ in 0..RESERVE_ATTEMPTS {
+            let reserved = order.reserve_refund(refund.amount).map_err(|why| match why {
+                RefundRefused::ExceedsAvailable => PaymentError::RefundExceedsAvailable,
+                RefundRefused::NotRefundable => PaymentError::OrderState(order.status.as_str()),
+            })?;
+            refund.fee_refunded = proportional_fee(&order, refund.amount);
+            let mut effects = Effects::none();
+            let first_look = refund.created_at + self.requery_delay(1);
+            effects.job(NewJob::new(&refund.platform_id, JobKind::RefundFollowup, &refund.refund_no, first_look));
+            match self.refunds.reserve(&refund, &reserved, &effects).await {
+                Ok(()) => {
+                    let mut saved = reserved;
+                    saved.version += 1;
+                    return Ok((refund, saved));
+                }
+                Err(RepoError::Conflict(c)) if c == "version" => {
+                    order = self.orders.get_unscoped(&order.order_no).await?.ok_or(PaymentError::OrderNotFound)?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(PaymentError::OrderState(super::service::CONCURRENT))
     }
 
     pub async fn get_refund(&self, caller: &OpenCaller, refund_no: &str) -> PaymentResult<Refund> {
@@ -96,10 +136,12 @@ impl PaymentService {
         if refund.status == RefundStatus::Processing { self.sync_refund(refund).await } else { Ok(refund) }
     }
 
-    /// Sends the refund to the order's channel and applies a final answer at once.
-    async fn submit_refund(&self, refund: Refund, order: &Order) -> PaymentResult<Refund> {
+    /// Sends the refund to the order's channel and applies a final answer at once. Used again
+    /// by the follow-up job for a refund the channel never received (same refund number, which
+    /// the channel treats idempotently).
+    pub(super) async fn submit_refund(&self, refund: Refund, order: &Order) -> PaymentResult<Refund> {
         let Some(ctx) = self.order_context(order).await? else {
-            return self.settle_refund(refund, order, RefundStatus::Failed, None).await;
+            return self.settle_refund(refund, RefundStatus::Failed, None, Effects::none()).await;
         };
         let Some(channel) = self.gateway.channel(ctx.account.channel) else {
             return Err(PaymentError::Channel("channel not available".into()));
@@ -113,76 +155,16 @@ impl PaymentService {
             reason: refund.reason.clone(),
         };
         match channel.refund(&ctx, &call).await {
-            Ok(status) => self.apply_refund_status(refund, order, &status).await,
+            Ok(status) => self.apply_refund_status(refund, &status).await,
             Err(ChannelError::Declined { code, message }) => {
                 tracing::info!(refund_no = %refund.refund_no, %code, %message, "refund declined by the channel");
-                self.settle_refund(refund, order, RefundStatus::Failed, None).await
+                self.settle_refund(refund, RefundStatus::Failed, None, Effects::none()).await
             }
             // Unknown: stays processing (the amount stays reserved) until the channel tells.
             Err(e) => {
-                tracing::warn!(refund_no = %refund.refund_no, error = %e, "refund outcome unknown; polling");
+                tracing::warn!(refund_no = %refund.refund_no, error = %e, "refund outcome unknown; following up");
                 Ok(refund)
             }
-        }
-    }
-
-    /// Asks the channel about a processing refund.
-    pub async fn sync_refund(&self, refund: Refund) -> PaymentResult<Refund> {
-        let Some(order) = self.orders.get_unscoped(&refund.order_no).await? else { return Ok(refund) };
-        let Some(ctx) = self.order_context(&order).await? else { return Ok(refund) };
-        let Some(channel) = self.gateway.channel(ctx.account.channel) else { return Ok(refund) };
-        match channel.refund_query(&ctx, &order.order_no, &refund.refund_no).await {
-            Ok(status) => self.apply_refund_status(refund, &order, &status).await,
-            Err(_) => Ok(refund),
-        }
-    }
-
-    /// Applies a channel-reported refund state once.
-    pub async fn apply_refund_status(
-        &self,
-        refund: Refund,
-        order: &Order,
-        status: &ChannelRefundStatus,
-    ) -> PaymentResult<Refund> {
-        let target = match status.state {
-            RefundState::Succeeded => RefundStatus::Succeeded,
-            RefundState::Failed => RefundStatus::Failed,
-            RefundState::Closed => RefundStatus::Closed,
-            RefundState::Processing | RefundState::NotFound => return Ok(refund),
-        };
-        if refund.status != RefundStatus::Processing {
-            return Ok(refund);
-        }
-        let mut refund = refund;
-        if status.channel_refund_no.is_some() {
-            refund.channel_refund_no = status.channel_refund_no.clone();
-        }
-        self.settle_refund(refund, order, target, status.succeeded_at).await
-    }
-
-    async fn settle_refund(
-        &self,
-        mut refund: Refund,
-        order: &Order,
-        target: RefundStatus,
-        at: Option<time::OffsetDateTime>,
-    ) -> PaymentResult<Refund> {
-        let now = crate::clock::micros(self.clock.now());
-        refund.status = target;
-        refund.updated_at = now;
-        if target == RefundStatus::Succeeded {
-            refund.succeeded_at = Some(crate::clock::micros(at.unwrap_or(now)));
-        }
-        let event =
-            if target == RefundStatus::Succeeded { EventType::RefundSucceeded } else { EventType::RefundFailed };
-        let outbox = events::refund_event(event, &refund, order, now);
-        match self.refunds.settle(&refund, &outbox).await {
-            Ok(()) => Ok(refund),
-            // Settled concurrently (callback vs poll): the stored state wins.
-            Err(RepoError::Conflict(c)) if c == "refund_state" => {
-                self.refunds.get_unscoped(&refund.refund_no).await?.ok_or(PaymentError::RefundNotFound)
-            }
-            Err(e) => Err(e.into()),
         }
     }
 }

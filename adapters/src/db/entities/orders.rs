@@ -127,6 +127,8 @@ pub fn changes(o: &Order) -> ActiveModel {
         binding_id: Set(o.binding_id.clone()),
         sub_merchant_id: Set(o.sub_merchant_id.clone()),
         status: Set(o.status.as_str().to_owned()),
+        refunded_amount: Set(o.refunded_amount.fen()),
+        refund_reserved: Set(o.refund_reserved.fen()),
         fee: Set(o.fee.fen()),
         pay_data: Set(o.pay_data.clone()),
         channel_trade_no: Set(o.channel_trade_no.clone()),
