@@ -35,6 +35,8 @@ impl Received {
 struct Inner {
     received: Mutex<Vec<Received>>,
     down: AtomicBool,
+    /// Answers only after this many milliseconds (a slow merchant endpoint).
+    delay_ms: std::sync::atomic::AtomicU64,
     hits: Mutex<u32>,
 }
 
@@ -48,6 +50,11 @@ pub struct Receiver {
 #[handler]
 async fn hook(req: &Request, body: String, Data(inner): Data<&Arc<Inner>>) -> StatusCode {
     *inner.hits.lock().unwrap() += 1;
+    let delay = inner.delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        // Recorded only once answered: a sender that dies meanwhile delivered nothing.
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
     if inner.down.load(Ordering::SeqCst) {
         return StatusCode::INTERNAL_SERVER_ERROR;
     }
@@ -85,6 +92,11 @@ impl Receiver {
 
     pub fn set_down(&self, down: bool) {
         self.inner.down.store(down, Ordering::SeqCst);
+    }
+
+    /// Makes the endpoint answer only after `delay`.
+    pub fn set_delay(&self, delay: std::time::Duration) {
+        self.inner.delay_ms.store(delay.as_millis() as u64, Ordering::SeqCst);
     }
 
     /// Requests that reached the endpoint, successful or not.
