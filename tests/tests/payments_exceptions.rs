@@ -235,7 +235,8 @@ async fn a_refund_the_channel_never_takes_fails_and_releases_its_amount() {
     s.pay_at_sandbox(order_no, true).await;
     s.wait_stored(order_no, "paid").await;
     s.server.http.post("/sandbox/wechat/simulate/fail-next", None, &json!({"count": 1, "mode": "error"})).await;
-    let body = json!({"order_no": order_no, "out_refund_no": "NEVER-TAKEN-1", "amount": 1000, "notify_url": s.hook.url});
+    let body =
+        json!({"order_no": order_no, "out_refund_no": "NEVER-TAKEN-1", "amount": 1000, "notify_url": s.hook.url});
     let r = s.open.post("/open/v1/refunds", &body.to_string()).await;
     let refund_no = r.json["refund_no"].as_str().unwrap().to_owned();
     s.hook.wait_for("refund.failed", &refund_no).await;
