@@ -157,7 +157,8 @@ impl Worker {
         heartbeat.abort();
         let finish = job.finish(&outcome, &self.id, started_at, self.clock.now());
         let kind = job.kind.as_str();
-        metrics::counter!("juhe_job_runs_total", "kind" => kind, "result" => finish.attempt.result.as_str()).increment(1);
+        metrics::counter!("juhe_job_runs_total", "kind" => kind, "result" => finish.attempt.result.as_str())
+            .increment(1);
         if let JobOutcome::Failed(e) | JobOutcome::Fatal(e) = &outcome {
             metrics::counter!("juhe_job_failures_total", "kind" => kind).increment(1);
             tracing::warn!(job = %job.id, kind, key = %job.key, error = %e, dead = finish.state == JobState::Dead, "job failed");
@@ -171,7 +172,8 @@ impl Worker {
 
     /// Renews the lease every third of its length while the job runs.
     fn heartbeat(&self, job: Job) -> tokio::task::JoinHandle<()> {
-        let (repo, clock, id, lease) = (self.repo.clone(), self.clock.clone(), self.id.clone(), lease_of(&self.settings));
+        let (repo, clock, id, lease) =
+            (self.repo.clone(), self.clock.clone(), self.id.clone(), lease_of(&self.settings));
         let every = self.settings.lease / 3;
         tokio::spawn(async move {
             loop {

@@ -68,7 +68,8 @@ pub async fn serve_on(
     acceptor: impl Acceptor + 'static,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let settings = JobSettings { lease: std::time::Duration::from_secs(state.config.job_lease_secs), ..JobSettings::default() };
+    let settings =
+        JobSettings { lease: std::time::Duration::from_secs(state.config.job_lease_secs), ..JobSettings::default() };
     serve_with_jobs(state, acceptor, shutdown, settings).await
 }
 

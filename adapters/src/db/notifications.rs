@@ -62,8 +62,7 @@ impl NotificationRepo for SqlStore {
             .apply_if((status == DeliveryStatus::Delivered).then(|| delivered_at(attempt)), |u, at| {
                 u.col_expr(C::DeliveredAt, Expr::val(db_time(at)))
             });
-        let updated =
-            update.filter(C::Id.eq(attempt.notification_id.as_str())).exec(&txn).await.map_err(db_err)?;
+        let updated = update.filter(C::Id.eq(attempt.notification_id.as_str())).exec(&txn).await.map_err(db_err)?;
         if updated.rows_affected == 0 {
             return Err(RepoError::NotFound);
         }

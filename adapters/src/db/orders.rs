@@ -1,14 +1,14 @@
 //! `OrderRepo`: orders, scoped like their merchant, saved optimistically together with the
 //! effects of the change (notifications, jobs, audit rows, exceptions).
 
+use super::effects::write_effects;
 use super::entities::orders::{self, Column as C};
 use super::errors::db_err;
-use super::effects::write_effects;
 use super::query::{fetch_page, get_scoped, newest_first, scoped, time_key, time_value, update_versioned};
 use super::store::SqlStore;
+use juhe_domain::effects::Effects;
 use juhe_domain::ids::MerchantId;
 use juhe_domain::page::{Page, PageRequest};
-use juhe_domain::effects::Effects;
 use juhe_domain::payments::order::Order;
 use juhe_domain::payments::ports::{OrderFilter, OrderRepo};
 use juhe_domain::repo::RepoResult;

@@ -2,8 +2,8 @@
 //! comparison, sorting, paging and optimistic updates are written once.
 
 use super::entities::{
-    agents, app_keys, apps, audit_logs, channel_accounts, channel_bindings, jobs, legal_entities, merchants, notifications,
-    orders, payment_exceptions, qr_codes, refunds, risk_list_entries, risk_rules, stores, users,
+    agents, app_keys, apps, audit_logs, channel_accounts, channel_bindings, jobs, legal_entities, merchants,
+    notifications, orders, payment_exceptions, qr_codes, refunds, risk_list_entries, risk_rules, stores, users,
 };
 use super::errors::db_err;
 use super::mapping::db_time;

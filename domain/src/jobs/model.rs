@@ -218,7 +218,13 @@ const MAX_ERROR_CHARS: usize = 1000;
 
 impl Job {
     /// The job's next state after a run that started at `started_at` ended with `outcome`.
-    pub fn finish(&self, outcome: &JobOutcome, worker: &str, started_at: OffsetDateTime, now: OffsetDateTime) -> JobFinish {
+    pub fn finish(
+        &self,
+        outcome: &JobOutcome,
+        worker: &str,
+        started_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> JobFinish {
         let (state, next_run_at, failures, error, result) = match outcome {
             JobOutcome::Done => (JobState::Succeeded, now, 0, None, AttemptResult::Succeeded),
             JobOutcome::Again(at) => (JobState::Pending, (*at).max(now), 0, None, AttemptResult::Rescheduled),

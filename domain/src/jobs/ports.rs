@@ -59,11 +59,21 @@ pub trait JobRepo: Send + Sync {
     async fn attempts(&self, platform_id: &PlatformId, id: &str) -> RepoResult<Vec<JobAttempt>>;
     /// An operator's retry: a pending, dead or cancelled job becomes due now with its failure
     /// count cleared (`Conflict("job_state")` for a running or succeeded one), audited.
-    async fn retry(&self, platform_id: &PlatformId, id: &str, now: OffsetDateTime, audit: &AuditEntry)
-    -> RepoResult<()>;
+    async fn retry(
+        &self,
+        platform_id: &PlatformId,
+        id: &str,
+        now: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> RepoResult<()>;
     /// An operator's cancel of a pending or dead job (`Conflict("job_state")` otherwise), audited.
-    async fn cancel(&self, platform_id: &PlatformId, id: &str, now: OffsetDateTime, audit: &AuditEntry)
-    -> RepoResult<()>;
+    async fn cancel(
+        &self,
+        platform_id: &PlatformId,
+        id: &str,
+        now: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> RepoResult<()>;
     /// Every kind's queue, across platforms (operators' metrics).
     async fn stats(&self, now: OffsetDateTime) -> RepoResult<Vec<KindStats>>;
 }

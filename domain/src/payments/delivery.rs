@@ -3,13 +3,13 @@
 //! the attempt and runs again at the next time of the 16-attempt schedule.
 
 use super::notification::{DeliveryAttempt, DeliveryStatus, Notification, next_attempt_at};
-use crate::jobs::{Job, JobOutcome};
 use super::ports::NotificationRepo;
 use crate::apps::KeyKind;
 use crate::apps::open_auth::response_string_to_sign;
 use crate::apps::ports::AppRepo;
 use crate::clock::Clock;
 use crate::crypto::{FieldCipher, Signer};
+use crate::jobs::{Job, JobOutcome};
 use std::sync::Arc;
 
 /// The answer of a merchant's endpoint.

@@ -100,7 +100,9 @@ pub fn exception_event(order: &Order, exception: &PaymentException, now: OffsetD
         "kind": exception.kind.as_str(),
         "resolution": exception.resolution.as_str(),
     });
-    event(EventType::OrderException, data, order.notify_url.as_ref(), (order, &order.order_no), now).into_iter().collect()
+    event(EventType::OrderException, data, order.notify_url.as_ref(), (order, &order.order_no), now)
+        .into_iter()
+        .collect()
 }
 
 /// The notification for a refund event (to the refund's URL, else the order's).

@@ -2,8 +2,8 @@
 //! callback has not come, poll a barcode payment waiting for the payer and reverse it when the
 //! polling window ends, close the order at its expiry. It runs until the order is final.
 
-use super::exception::{ExceptionKind, PaymentException, Resolution};
 use super::errors::PaymentResult;
+use super::exception::{ExceptionKind, PaymentException, Resolution};
 use super::order::{Order, OrderEvent, OrderStatus};
 use super::service::PaymentService;
 use super::way::PayWay;

@@ -49,8 +49,8 @@ impl EventType {
             Self::RefundSucceeded,
             Self::RefundFailed,
         ]
-            .into_iter()
-            .find(|e| e.as_str() == raw)
+        .into_iter()
+        .find(|e| e.as_str() == raw)
     }
 }
 

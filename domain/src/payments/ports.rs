@@ -7,8 +7,8 @@ use super::notification::{DeliveryAttempt, DeliveryStatus, Notification};
 use super::order::{Order, OrderStatus};
 use super::refund::Refund;
 use crate::audit::AuditEntry;
-use crate::effects::Effects;
 use crate::channels::{ChannelAccount, ChannelBinding, ChannelCode};
+use crate::effects::Effects;
 use crate::ids::{MerchantId, PlatformId};
 use crate::page::{Page, PageRequest};
 use crate::repo::RepoResult;
@@ -94,8 +94,12 @@ pub trait ExceptionRepo: Send + Sync {
     /// Unscoped: the resolution job.
     async fn get_unscoped(&self, id: &str) -> RepoResult<Option<PaymentException>>;
     /// Newest first.
-    async fn list(&self, scope: &Scope, filter: &ExceptionFilter, page: PageRequest)
-    -> RepoResult<Page<PaymentException>>;
+    async fn list(
+        &self,
+        scope: &Scope,
+        filter: &ExceptionFilter,
+        page: PageRequest,
+    ) -> RepoResult<Page<PaymentException>>;
     /// Writes the new resolution of an open exception with `effects`, in one transaction; an
     /// exception no longer open is `Conflict("exception_state")`.
     async fn resolve(&self, exception: &PaymentException, effects: &Effects) -> RepoResult<()>;

@@ -65,8 +65,7 @@ impl PaymentService {
         let event =
             if target == RefundStatus::Succeeded { EventType::RefundSucceeded } else { EventType::RefundFailed };
         for _ in 0..SETTLE_ATTEMPTS {
-            let order =
-                self.orders.get_unscoped(&refund.order_no).await?.ok_or(PaymentError::OrderNotFound)?;
+            let order = self.orders.get_unscoped(&refund.order_no).await?.ok_or(PaymentError::OrderNotFound)?;
             let mut next = order
                 .settle_refund(refund.amount, target == RefundStatus::Succeeded)
                 .map_err(|e| PaymentError::Internal(format!("refund {}: {e}", refund.refund_no)))?;
@@ -106,7 +105,8 @@ impl PaymentService {
     async fn follow_up_refund(&self, refund: Refund, runs: i32) -> PaymentResult<Refund> {
         let order = self.orders.get_unscoped(&refund.order_no).await?.ok_or(PaymentError::OrderNotFound)?;
         let Some(ctx) = self.order_context(&order).await? else { return Ok(refund) };
-        let channel = self.gateway.channel(ctx.account.channel).ok_or(PaymentError::Channel("channel not available".into()))?;
+        let channel =
+            self.gateway.channel(ctx.account.channel).ok_or(PaymentError::Channel("channel not available".into()))?;
         let status = channel.refund_query(&ctx, &order.order_no, &refund.refund_no).await?;
         if status.state != RefundState::NotFound {
             return self.apply_refund_status(refund, &status).await;

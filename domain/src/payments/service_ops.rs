@@ -176,7 +176,9 @@ impl PaymentService {
             match channel.reverse(&ctx, &order.order_no).await {
                 Ok(ReverseOutcome::Reversed) => {
                     // Nothing stays reserved on a cancelled order.
-                    return self.transition(&order, OrderEvent::Cancel, |o| o.refund_reserved = o.refunded_amount).await;
+                    return self
+                        .transition(&order, OrderEvent::Cancel, |o| o.refund_reserved = o.refunded_amount)
+                        .await;
                 }
                 Ok(ReverseOutcome::Retry) => self.timer.sleep(Duration::from_millis(500)).await,
                 // Channels without reverse: an unpaid order is closed instead.

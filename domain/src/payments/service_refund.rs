@@ -95,7 +95,8 @@ impl PaymentService {
         let (refund, order) = match self.reserve(refund, order).await {
             Err(PaymentError::Repo(RepoError::Conflict(c))) if c.contains("out_refund_no") => {
                 let existing = self.refunds.find_by_out_refund_no(&merchant_id, out_refund_no).await?;
-                let existing = existing.ok_or_else(|| PaymentError::Internal("refund vanished after conflict".into()))?;
+                let existing =
+                    existing.ok_or_else(|| PaymentError::Internal("refund vanished after conflict".into()))?;
                 return same_refund(existing, &hash);
             }
             other => other?,
