@@ -95,6 +95,9 @@ pub fn main() -> ExitCode {
         }
     };
     let _log_writer = logging::init(&config);
+    for name in crate::config::unknown_env_vars() {
+        tracing::warn!(variable = %name, "ignoring {name}: not a configuration key (see the README's table)");
+    }
     if let Err(e) = rustls::crypto::aws_lc_rs::default_provider().install_default() {
         tracing::debug!(?e, "rustls provider already installed");
     }

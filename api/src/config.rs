@@ -1,5 +1,7 @@
 //! Configuration: defaults → optional `juhe.toml` → `JUHE_*` environment variables.
 //! With nothing set, juhe runs embedded: SQLite in `data/`, in-process cache, sandboxes on.
+//! An unknown key in the file is an error; an unknown `JUHE_*` variable only a warning (the
+//! environment is shared with other programs and often set far from the server).
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -96,14 +98,52 @@ impl Default for Config {
 #[error("invalid configuration: {0}")]
 pub struct ConfigError(pub String);
 
+/// `JUHE_*` variables read by something other than the server (the test harness, the SDK
+/// conformance tests, scripts): not configuration keys, and not worth a warning either.
+pub const NOT_CONFIG_ENV: [&str; 5] = [
+    "JUHE_TEST_DATABASE_URL",
+    "JUHE_TEST_REDIS_URL",
+    "JUHE_WECHAT_SDK_PYTHON",
+    "JUHE_ALIPAY_SDK_PYTHON",
+    "JUHE_DEMO_FILE",
+];
+
+/// The configuration keys (`bind`, `public_url`, …), as the file and `JUHE_<KEY>` spell them.
+fn config_keys() -> Vec<String> {
+    match serde_json::to_value(Config::default()) {
+        Ok(serde_json::Value::Object(map)) => map.into_iter().map(|(k, _)| k).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The `JUHE_*` variables that are configuration keys.
+fn env_provider() -> Env {
+    let keys = config_keys();
+    Env::prefixed("JUHE_").filter(move |k| keys.iter().any(|key| k == key.as_str()))
+}
+
+/// `JUHE_*` variables in the environment that are neither configuration keys nor in
+/// [`NOT_CONFIG_ENV`] (most likely a typo): the server warns about each at start and goes on.
+pub fn unknown_env_vars() -> Vec<String> {
+    let keys = config_keys();
+    let mut unknown: Vec<String> = Env::prefixed("JUHE_")
+        .iter()
+        .filter(|(key, _)| !keys.iter().any(|k| key == k.as_str()))
+        .map(|(key, _)| format!("JUHE_{}", key.as_str().to_ascii_uppercase()))
+        .filter(|name| !NOT_CONFIG_ENV.contains(&name.as_str()))
+        .collect();
+    unknown.sort();
+    unknown
+}
+
 impl Config {
-    /// Loads defaults, then `juhe.toml` (or the given file) if present, then `JUHE_*` variables.
+    /// Loads defaults, then `juhe.toml` (or the given file) if present, then the `JUHE_*`
+    /// variables that are configuration keys (see [`unknown_env_vars`] for the others).
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
         let file = file.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("juhe.toml"));
+        let given = Figment::from(Toml::file(file)).merge(env_provider());
         let config: Config = Figment::from(Serialized::defaults(Config::default()))
-            .merge(Toml::file(file))
-            // `JUHE_TEST_*` belongs to the test harness, not the server.
-            .merge(Env::prefixed("JUHE_").filter(|k| !k.as_str().to_ascii_lowercase().starts_with("test_")))
+            .merge(given.clone())
             .extract()
             .map_err(|e| ConfigError(figment_message(e)))?;
         config.validate()?;
@@ -222,6 +262,16 @@ mod tests {
         assert!(!shown.contains("s3cret"));
         assert!(!shown.contains("c2VjcmV0"));
         assert!(shown.contains("postgres://juhe:***@db:5432/juhe"));
+    }
+
+    #[test]
+    fn every_field_is_a_key_and_no_key_is_on_the_ignore_list() {
+        let keys = config_keys();
+        assert!(keys.iter().any(|k| k == "public_url") && keys.iter().any(|k| k == "lookup_cache_ttl_ms"));
+        for name in NOT_CONFIG_ENV {
+            let key = name.strip_prefix("JUHE_").unwrap().to_ascii_lowercase();
+            assert!(!keys.contains(&key), "{name} is a configuration key");
+        }
     }
 
     #[test]

@@ -1,10 +1,12 @@
-//! The `juhe` binary: configuration errors, demo seeding, spec printing, user creation.
+//! The `juhe` binary: configuration errors and warnings, demo seeding, spec printing, user
+//! creation.
 
+use std::io::Write;
 use std::process::{Command, Output};
 
 fn juhe(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_juhe"));
-    cmd.current_dir(dir).args(args).env("JUHE_PASSWORD_HASH_MEMORY_KIB", "1024");
+    cmd.current_dir(dir).args(args).env("JUHE_PASSWORD_HASH_MEMORY_KIB", "1024").env_remove("RUST_LOG");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -78,7 +80,6 @@ fn openapi_prints_the_spec_and_admin_creates_users() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    use std::io::Write;
     child.stdin.take().unwrap().write_all(b"root-password-2026\n").unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -86,4 +87,29 @@ fn openapi_prints_the_spec_and_admin_creates_users() {
     assert!(!text(&out.stderr).contains("root-password-2026"));
     let weak = juhe(dir.path(), &["admin", "create-user", "--username", "weak", "--password", "short"], &[]);
     assert!(!weak.status.success());
+}
+
+#[test]
+fn an_unknown_env_variable_is_a_warning_naming_it_but_an_unknown_file_key_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = vec![("JUHE_PUBLIC_ULR", "https://typo.example"), ("JUHE_LOG_FORMAT", "json")];
+    // Read by the tests, the SDK conformance runs and scripts: never warned about.
+    for name in ["JUHE_TEST_DATABASE_URL", "JUHE_TEST_REDIS_URL", "JUHE_WECHAT_SDK_PYTHON", "JUHE_ALIPAY_SDK_PYTHON"] {
+        env.push((name, "x"));
+    }
+    env.push(("JUHE_DEMO_FILE", "x"));
+    let out = juhe(dir.path(), &["migrate"], &env);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "an unknown variable does not stop juhe: {err}");
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("\"WARN\"")).collect();
+    assert_eq!(warnings.len(), 1, "one warning, as JSON (JUHE_LOG_FORMAT still applies): {err}");
+    assert!(warnings[0].contains("JUHE_PUBLIC_ULR"), "the warning names the variable: {err}");
+    for name in ["TEST_DATABASE_URL", "TEST_REDIS_URL", "SDK_PYTHON", "DEMO_FILE"] {
+        assert!(!err.contains(name), "{name} is not warned about: {err}");
+    }
+
+    std::fs::write(dir.path().join("juhe.toml"), "public_ulr = \"https://typo.example\"\n").unwrap();
+    let out = juhe(dir.path(), &["migrate"], &[]);
+    assert!(!out.status.success(), "an unknown key in juhe.toml stops juhe");
+    assert!(text(&out.stderr).contains("public_ulr"), "{}", text(&out.stderr));
 }
