@@ -7,7 +7,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use juhe_domain::secret::Secret;
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 pub struct Config {
     /// Address the HTTP server listens on.
     pub bind: String,
-    /// How the outside world reaches this server (links, callbacks, cashier URLs).
+    /// How the outside world reaches this server (links, callbacks, cashier URLs). When not set:
+    /// the URL of `bind` itself, see [`url_for_bind`].
     pub public_url: String,
     /// `sqlite://data/juhe.db` (embedded) or `postgres://…` (production).
     pub database_url: String,
@@ -108,6 +109,21 @@ pub const NOT_CONFIG_ENV: [&str; 5] = [
     "JUHE_DEMO_FILE",
 ];
 
+/// The URL a server listening on `bind` answers on: `http://{bind}`. An unspecified address
+/// (`0.0.0.0`, `[::]`: every interface) is no address to send anyone to, so it becomes loopback
+/// (`127.0.0.1`, `[::1]`), the one address sure to reach the server from its own machine;
+/// from anywhere else, set `public_url` (the hostname or proxy the world uses).
+pub fn url_for_bind(bind: SocketAddr) -> String {
+    let mut addr = bind;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr.ip() {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        });
+    }
+    format!("http://{addr}")
+}
+
 /// The configuration keys (`bind`, `public_url`, …), as the file and `JUHE_<KEY>` spell them.
 fn config_keys() -> Vec<String> {
     match serde_json::to_value(Config::default()) {
@@ -142,12 +158,26 @@ impl Config {
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
         let file = file.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("juhe.toml"));
         let given = Figment::from(Toml::file(file)).merge(env_provider());
-        let config: Config = Figment::from(Serialized::defaults(Config::default()))
+        let mut config: Config = Figment::from(Serialized::defaults(Config::default()))
             .merge(given.clone())
             .extract()
             .map_err(|e| ConfigError(figment_message(e)))?;
+        if !given.contains("public_url")
+            && let Ok(bind) = config.bind.parse()
+        {
+            config.public_url = url_for_bind(bind);
+        }
         config.validate()?;
         Ok(config)
+    }
+
+    /// Once the server has bound (`bind` with port 0 gets a port only then): a `public_url` that
+    /// came from `bind` follows the address really bound. An explicit `public_url` stays.
+    pub fn follow_bound_address(&mut self, bound: SocketAddr) {
+        let from_bind = self.bind.parse().map(url_for_bind).ok();
+        if from_bind.as_deref() == Some(self.public_url.as_str()) {
+            self.public_url = url_for_bind(bound);
+        }
     }
 
     /// Checks values the type system does not: each error names its key.
@@ -262,6 +292,31 @@ mod tests {
         assert!(!shown.contains("s3cret"));
         assert!(!shown.contains("c2VjcmV0"));
         assert!(shown.contains("postgres://juhe:***@db:5432/juhe"));
+    }
+
+    #[test]
+    fn public_url_defaults_to_where_bind_answers() {
+        let url = |bind: &str| url_for_bind(bind.parse().unwrap());
+        assert_eq!(url("127.0.0.1:9090"), "http://127.0.0.1:9090");
+        assert_eq!(url("0.0.0.0:9090"), "http://127.0.0.1:9090");
+        assert_eq!(url("[::]:9090"), "http://[::1]:9090");
+        assert_eq!(url("192.0.2.10:80"), "http://192.0.2.10:80");
+        assert_eq!(Config::default().public_url, url(&Config::default().bind));
+    }
+
+    #[test]
+    fn public_url_from_bind_follows_the_bound_port_and_an_explicit_one_stays() {
+        let bound: SocketAddr = "127.0.0.1:43117".parse().unwrap();
+        let mut c = Config { bind: "127.0.0.1:0".into(), public_url: "http://127.0.0.1:0".into(), ..Config::default() };
+        c.follow_bound_address(bound);
+        assert_eq!(c.public_url, "http://127.0.0.1:43117");
+        let mut c = Config { bind: "0.0.0.0:0".into(), public_url: "http://127.0.0.1:0".into(), ..Config::default() };
+        c.follow_bound_address("0.0.0.0:43117".parse().unwrap());
+        assert_eq!(c.public_url, "http://127.0.0.1:43117");
+        let mut c =
+            Config { bind: "127.0.0.1:0".into(), public_url: "https://pay.example.com".into(), ..Config::default() };
+        c.follow_bound_address(bound);
+        assert_eq!(c.public_url, "https://pay.example.com");
     }
 
     #[test]
