@@ -95,6 +95,9 @@ pub fn main() -> ExitCode {
         }
     };
     let _log_writer = logging::init(&config);
+    for name in crate::config::unknown_env_vars() {
+        tracing::warn!(variable = %name, "ignoring {name}: not a configuration key (see the README's table)");
+    }
     if let Err(e) = rustls::crypto::aws_lc_rs::default_provider().install_default() {
         tracing::debug!(?e, "rustls provider already installed");
     }
@@ -120,14 +123,18 @@ async fn run(command: Option<Command>, mut config: Config) -> anyhow::Result<()>
             if no_migrate {
                 config.migrate_on_start = false;
             }
+            // Bound before anything else is built, so that the banner, the demo's base_url and
+            // every generated URL name the address really listened on (even with port 0).
+            let (acceptor, bound) = server::bind(&config.bind).await?;
+            config.follow_bound_address(bound);
             tracing::info!(config = %config.redacted(), "effective configuration");
             let state = wiring::build_state(config).await?;
             if seed_demo {
                 let out = demo::seed_or_load(&state).await?;
                 println!("{}", demo::banner(&out));
             }
-            tracing::info!(bind = %state.config.bind, "juhe listening; API docs at {}/docs", state.config.public_url);
-            server::serve(state).await
+            tracing::info!(%bound, "juhe listening on {bound}; API docs at {}/docs", state.config.public_url);
+            server::serve(state, acceptor).await
         }
         Command::Migrate => {
             config.migrate_on_start = true;

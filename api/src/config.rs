@@ -1,11 +1,13 @@
 //! Configuration: defaults → optional `juhe.toml` → `JUHE_*` environment variables.
 //! With nothing set, juhe runs embedded: SQLite in `data/`, in-process cache, sandboxes on.
+//! An unknown key in the file is an error; an unknown `JUHE_*` variable only a warning (the
+//! environment is shared with other programs and often set far from the server).
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use juhe_domain::secret::Secret;
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -13,7 +15,8 @@ use std::path::{Path, PathBuf};
 pub struct Config {
     /// Address the HTTP server listens on.
     pub bind: String,
-    /// How the outside world reaches this server (links, callbacks, cashier URLs).
+    /// How the outside world reaches this server (links, callbacks, cashier URLs). When not set:
+    /// the URL of `bind` itself, see [`url_for_bind`].
     pub public_url: String,
     /// `sqlite://data/juhe.db` (embedded) or `postgres://…` (production).
     pub database_url: String,
@@ -103,18 +106,85 @@ impl Default for Config {
 #[error("invalid configuration: {0}")]
 pub struct ConfigError(pub String);
 
+/// `JUHE_*` variables read by something other than the server (the test harness, the SDK
+/// conformance tests, scripts): not configuration keys, and not worth a warning either.
+pub const NOT_CONFIG_ENV: [&str; 5] = [
+    "JUHE_TEST_DATABASE_URL",
+    "JUHE_TEST_REDIS_URL",
+    "JUHE_WECHAT_SDK_PYTHON",
+    "JUHE_ALIPAY_SDK_PYTHON",
+    "JUHE_DEMO_FILE",
+];
+
+/// The URL a server listening on `bind` answers on: `http://{bind}`. An unspecified address
+/// (`0.0.0.0`, `[::]`: every interface) is no address to send anyone to, so it becomes loopback
+/// (`127.0.0.1`, `[::1]`), the one address sure to reach the server from its own machine;
+/// from anywhere else, set `public_url` (the hostname or proxy the world uses).
+pub fn url_for_bind(bind: SocketAddr) -> String {
+    let mut addr = bind;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr.ip() {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        });
+    }
+    format!("http://{addr}")
+}
+
+/// The configuration keys (`bind`, `public_url`, …), as the file and `JUHE_<KEY>` spell them.
+fn config_keys() -> Vec<String> {
+    match serde_json::to_value(Config::default()) {
+        Ok(serde_json::Value::Object(map)) => map.into_iter().map(|(k, _)| k).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The `JUHE_*` variables that are configuration keys.
+fn env_provider() -> Env {
+    let keys = config_keys();
+    Env::prefixed("JUHE_").filter(move |k| keys.iter().any(|key| k == key.as_str()))
+}
+
+/// `JUHE_*` variables in the environment that are neither configuration keys nor in
+/// [`NOT_CONFIG_ENV`] (most likely a typo): the server warns about each at start and goes on.
+pub fn unknown_env_vars() -> Vec<String> {
+    let keys = config_keys();
+    let mut unknown: Vec<String> = Env::prefixed("JUHE_")
+        .iter()
+        .filter(|(key, _)| !keys.iter().any(|k| key == k.as_str()))
+        .map(|(key, _)| format!("JUHE_{}", key.as_str().to_ascii_uppercase()))
+        .filter(|name| !NOT_CONFIG_ENV.contains(&name.as_str()))
+        .collect();
+    unknown.sort();
+    unknown
+}
+
 impl Config {
-    /// Loads defaults, then `juhe.toml` (or the given file) if present, then `JUHE_*` variables.
+    /// Loads defaults, then `juhe.toml` (or the given file) if present, then the `JUHE_*`
+    /// variables that are configuration keys (see [`unknown_env_vars`] for the others).
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
         let file = file.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("juhe.toml"));
-        let config: Config = Figment::from(Serialized::defaults(Config::default()))
-            .merge(Toml::file(file))
-            // `JUHE_TEST_*` belongs to the test harness, not the server.
-            .merge(Env::prefixed("JUHE_").filter(|k| !k.as_str().to_ascii_lowercase().starts_with("test_")))
+        let given = Figment::from(Toml::file(file)).merge(env_provider());
+        let mut config: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(given.clone())
             .extract()
             .map_err(|e| ConfigError(figment_message(e)))?;
+        if !given.contains("public_url")
+            && let Ok(bind) = config.bind.parse()
+        {
+            config.public_url = url_for_bind(bind);
+        }
         config.validate()?;
         Ok(config)
+    }
+
+    /// Once the server has bound (`bind` with port 0 gets a port only then): a `public_url` that
+    /// came from `bind` follows the address really bound. An explicit `public_url` stays.
+    pub fn follow_bound_address(&mut self, bound: SocketAddr) {
+        let from_bind = self.bind.parse().map(url_for_bind).ok();
+        if from_bind.as_deref() == Some(self.public_url.as_str()) {
+            self.public_url = url_for_bind(bound);
+        }
     }
 
     /// Checks values the type system does not: each error names its key.
@@ -235,6 +305,41 @@ mod tests {
         assert!(!shown.contains("s3cret"));
         assert!(!shown.contains("c2VjcmV0"));
         assert!(shown.contains("postgres://juhe:***@db:5432/juhe"));
+    }
+
+    #[test]
+    fn public_url_defaults_to_where_bind_answers() {
+        let url = |bind: &str| url_for_bind(bind.parse().unwrap());
+        assert_eq!(url("127.0.0.1:9090"), "http://127.0.0.1:9090");
+        assert_eq!(url("0.0.0.0:9090"), "http://127.0.0.1:9090");
+        assert_eq!(url("[::]:9090"), "http://[::1]:9090");
+        assert_eq!(url("192.0.2.10:80"), "http://192.0.2.10:80");
+        assert_eq!(Config::default().public_url, url(&Config::default().bind));
+    }
+
+    #[test]
+    fn public_url_from_bind_follows_the_bound_port_and_an_explicit_one_stays() {
+        let bound: SocketAddr = "127.0.0.1:43117".parse().unwrap();
+        let mut c = Config { bind: "127.0.0.1:0".into(), public_url: "http://127.0.0.1:0".into(), ..Config::default() };
+        c.follow_bound_address(bound);
+        assert_eq!(c.public_url, "http://127.0.0.1:43117");
+        let mut c = Config { bind: "0.0.0.0:0".into(), public_url: "http://127.0.0.1:0".into(), ..Config::default() };
+        c.follow_bound_address("0.0.0.0:43117".parse().unwrap());
+        assert_eq!(c.public_url, "http://127.0.0.1:43117");
+        let mut c =
+            Config { bind: "127.0.0.1:0".into(), public_url: "https://pay.example.com".into(), ..Config::default() };
+        c.follow_bound_address(bound);
+        assert_eq!(c.public_url, "https://pay.example.com");
+    }
+
+    #[test]
+    fn every_field_is_a_key_and_no_key_is_on_the_ignore_list() {
+        let keys = config_keys();
+        assert!(keys.iter().any(|k| k == "public_url") && keys.iter().any(|k| k == "lookup_cache_ttl_ms"));
+        for name in NOT_CONFIG_ENV {
+            let key = name.strip_prefix("JUHE_").unwrap().to_ascii_lowercase();
+            assert!(!keys.contains(&key), "{name} is a configuration key");
+        }
     }
 
     #[test]

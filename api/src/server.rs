@@ -4,10 +4,12 @@ use crate::http::{body_limit::BodyLimit, fallback_errors, metrics, open_signing:
 use crate::jobs::{self, JobSettings};
 use crate::routes;
 use crate::state::AppState;
+use anyhow::Context;
 use poem::endpoint::make_sync;
-use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::{Endpoint, EndpointExt, Route, Server, get};
 use poem_openapi::OpenApiService;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 const TITLE: &str = "juhe — aggregated payment API";
@@ -56,9 +58,19 @@ pub fn app(state: Arc<AppState>) -> impl Endpoint {
         .with(RequestId)
 }
 
-/// Binds the configured address and serves until Ctrl-C / SIGTERM.
-pub async fn serve(state: Arc<AppState>) -> anyhow::Result<()> {
-    let acceptor = TcpListener::bind(state.config.bind.clone()).into_acceptor().await?;
+/// Binds `addr` and tells the address really bound (port 0 gets its port only here).
+pub async fn bind(addr: &str) -> anyhow::Result<(TcpAcceptor, SocketAddr)> {
+    let acceptor = TcpListener::bind(addr.to_owned())
+        .into_acceptor()
+        .await
+        .with_context(|| format!("key `bind`: cannot listen on {addr}"))?;
+    let bound = acceptor.local_addr().iter().find_map(|a| a.as_socket_addr().copied());
+    let bound = bound.with_context(|| format!("key `bind`: {addr} is not a TCP address"))?;
+    Ok((acceptor, bound))
+}
+
+/// Serves on the bound acceptor until Ctrl-C / SIGTERM.
+pub async fn serve(state: Arc<AppState>, acceptor: TcpAcceptor) -> anyhow::Result<()> {
     serve_on(state, acceptor, shutdown_signal()).await
 }
 

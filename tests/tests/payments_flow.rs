@@ -127,6 +127,7 @@ async fn every_way_on_each_channel_is_paid_and_notified() {
         let note = s.hook.wait_for("order.paid", &order_no).await;
         assert!(note.verifies(&s.demo.merchant.app_secret), "{way}: notification signature");
         assert_eq!(note.json()["data"]["amount"], 100);
+        assert_eq!(note.json()["data"], paid, "{way}: the notification carries the order object the API returns");
         assert_eq!(note.json()["id"], note.event_id);
     }
     assert_eq!(
@@ -166,7 +167,9 @@ async fn partial_and_full_refunds_are_notified_and_never_exceed_the_paid_amount(
         let r1 = s.refund(&order_no, 30).await;
         assert_eq!(r1.status, 201, "{way}: {}", r1.body);
         let refund_no = r1.json["refund_no"].as_str().unwrap().to_owned();
-        s.hook.wait_for("refund.succeeded", &refund_no).await;
+        let note = s.hook.wait_for("refund.succeeded", &refund_no).await;
+        let got = s.open.get(&format!("/open/v1/refunds/{refund_no}")).await;
+        assert_eq!(note.json()["data"], got.json, "{way}: the notification carries the refund object the API returns");
         s.wait_status(&order_no, "partially_refunded").await;
         let too_much = s.refund(&order_no, 71).await;
         assert_eq!((too_much.status, too_much.code()), (409, "REFUND_EXCEEDS_AVAILABLE"), "{way}");

@@ -1,96 +1,37 @@
 //! `/admin/v1/orders`, `/admin/v1/notifications`: payments in the caller's scope.
 
 use super::common::{Tag, page_of};
+use super::schemas::{DeliveryAttemptObject, NotificationObject, OrderObject, RefundObject};
 use crate::error::{ApiError, ApiResult};
 use crate::http::bearer::AdminAuth;
 use crate::state::AppState;
 use juhe_domain::channels::ChannelCode;
 use juhe_domain::ids::MerchantId;
-use juhe_domain::payments::events::{order_object, refund_object};
-use juhe_domain::payments::notification::{DeliveryAttempt, Notification};
 use juhe_domain::payments::order::OrderStatus;
 use juhe_domain::payments::ports::OrderFilter;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::types::Any;
 use poem_openapi::{Object, OpenApi, payload::Json};
-use serde_json::Value;
 use std::sync::Arc;
 use time::OffsetDateTime;
 
 pub struct AdminPaymentsApi;
 
-page_of!(OrderPage, Any<Value>);
+page_of!(OrderPage, OrderObject);
 
 #[derive(Object)]
 pub struct OrderDetail {
-    pub order: Any<Value>,
-    pub refunds: Vec<Any<Value>>,
-}
-
-#[derive(Object)]
-pub struct NotificationDto {
-    pub id: String,
-    pub event_type: String,
-    pub resource_no: String,
-    pub url: String,
-    /// `pending`, `delivered` or `exhausted`.
-    pub status: String,
-    pub attempts: i32,
-    pub next_attempt_at: OffsetDateTime,
-    pub delivered_at: Option<OffsetDateTime>,
-    pub created_at: OffsetDateTime,
-    /// The exact body sent.
-    pub payload: String,
-}
-
-#[derive(Object)]
-pub struct AttemptDto {
-    pub attempt_no: i32,
-    pub started_at: OffsetDateTime,
-    pub http_status: Option<i32>,
-    pub latency_ms: i64,
-    pub response_excerpt: String,
-    pub success: bool,
+    pub order: OrderObject,
+    pub refunds: Vec<RefundObject>,
 }
 
 #[derive(Object)]
 pub struct NotificationDetail {
-    pub notification: NotificationDto,
-    pub attempts: Vec<AttemptDto>,
+    pub notification: NotificationObject,
+    pub attempts: Vec<DeliveryAttemptObject>,
 }
 
-page_of!(NotificationPage, NotificationDto);
-
-impl From<Notification> for NotificationDto {
-    fn from(n: Notification) -> Self {
-        Self {
-            id: n.id,
-            event_type: n.event_type.as_str().into(),
-            resource_no: n.resource_no,
-            url: n.url,
-            status: n.status.as_str().into(),
-            attempts: n.attempts,
-            next_attempt_at: n.next_attempt_at,
-            delivered_at: n.delivered_at,
-            created_at: n.created_at,
-            payload: n.payload,
-        }
-    }
-}
-
-impl From<DeliveryAttempt> for AttemptDto {
-    fn from(a: DeliveryAttempt) -> Self {
-        Self {
-            attempt_no: a.attempt_no,
-            started_at: a.started_at,
-            http_status: a.http_status,
-            latency_ms: a.latency_ms,
-            response_excerpt: a.response_excerpt,
-            success: a.success,
-        }
-    }
-}
+page_of!(NotificationPage, NotificationObject);
 
 #[OpenApi(prefix_path = "/admin/v1", tag = "Tag::Payments")]
 impl AdminPaymentsApi {
@@ -130,7 +71,7 @@ impl AdminPaymentsApi {
             until: until.0,
         };
         let p = state.payment_admin.list_orders(&auth.0, &filter, super::common::page(page.0, page_size.0)).await?;
-        Ok(Json(OrderPage::from_page(p, |o| Any(order_object(&o)))))
+        Ok(Json(OrderPage::from_page(p, |o| OrderObject::from(&o))))
     }
 
     /// One order with its refunds.
@@ -143,8 +84,8 @@ impl AdminPaymentsApi {
     ) -> ApiResult<Json<OrderDetail>> {
         let (order, refunds) = state.payment_admin.get_order(&auth.0, &order_no.0).await?;
         Ok(Json(OrderDetail {
-            order: Any(order_object(&order)),
-            refunds: refunds.iter().map(|r| Any(refund_object(r))).collect(),
+            order: OrderObject::from(&order),
+            refunds: refunds.iter().map(RefundObject::from).collect(),
         }))
     }
 
@@ -162,7 +103,7 @@ impl AdminPaymentsApi {
             .payment_admin
             .list_notifications(&auth.0, resource_no.0.as_deref(), super::common::page(page.0, page_size.0))
             .await?;
-        Ok(Json(NotificationPage::from_page(p, NotificationDto::from)))
+        Ok(Json(NotificationPage::from_page(p, NotificationObject::from)))
     }
 
     /// A notification with every delivery attempt.
@@ -187,7 +128,7 @@ impl AdminPaymentsApi {
         state: Data<&Arc<AppState>>,
         auth: AdminAuth,
         #[oai(validator(max_length = 40))] id: Path<String>,
-    ) -> ApiResult<Json<NotificationDto>> {
+    ) -> ApiResult<Json<NotificationObject>> {
         Ok(Json(state.payment_admin.resend(&auth.0, &id.0).await?.into()))
     }
 }

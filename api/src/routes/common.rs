@@ -73,8 +73,9 @@ pub enum SortBy {
     MerchantNo,
 }
 
+/// Sort direction. Named `SortOrder` in the spec: `Order` there is the order object.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
-#[oai(rename_all = "snake_case")]
+#[oai(rename = "SortOrder", rename_all = "snake_case")]
 pub enum Order {
     Asc,
     Desc,

@@ -18,6 +18,7 @@ pub mod legal_entities;
 pub mod merchants;
 pub mod open_orders;
 pub mod open_ping;
+pub mod schemas;
 pub mod stores;
 pub mod text;
 pub mod users;

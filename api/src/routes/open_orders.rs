@@ -2,58 +2,19 @@
 
 use super::common::Tag;
 use super::open_ping::OpenSignature;
+use super::schemas::{OrderObject, RefundObject, WayDto};
 use super::text::{Text, opt};
 use crate::error::ApiResult;
 use crate::state::AppState;
-use juhe_domain::payments::events::{order_object, refund_object};
 use juhe_domain::payments::input::NewOrder;
 use juhe_domain::payments::service_refund::NewRefund;
-use juhe_domain::payments::way::PayWay;
 use juhe_domain::secret::Secret;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::types::Any;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi, payload::Json};
-use serde_json::Value;
+use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 use std::sync::Arc;
 
 pub struct OpenOrdersApi;
-
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
-#[oai(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum WayDto {
-    WxJsapi,
-    WxNative,
-    WxH5,
-    WxApp,
-    WxMini,
-    AliQr,
-    AliJsapi,
-    AliWap,
-    AliApp,
-    UpQr,
-    Barcode,
-    Cashier,
-}
-
-impl From<WayDto> for PayWay {
-    fn from(w: WayDto) -> Self {
-        match w {
-            WayDto::WxJsapi => PayWay::WxJsapi,
-            WayDto::WxNative => PayWay::WxNative,
-            WayDto::WxH5 => PayWay::WxH5,
-            WayDto::WxApp => PayWay::WxApp,
-            WayDto::WxMini => PayWay::WxMini,
-            WayDto::AliQr => PayWay::AliQr,
-            WayDto::AliJsapi => PayWay::AliJsapi,
-            WayDto::AliWap => PayWay::AliWap,
-            WayDto::AliApp => PayWay::AliApp,
-            WayDto::UpQr => PayWay::UpQr,
-            WayDto::Barcode => PayWay::Barcode,
-            WayDto::Cashier => PayWay::Cashier,
-        }
-    }
-}
 
 #[derive(Object)]
 pub struct CreateOrderRequest {
@@ -122,19 +83,21 @@ pub struct CreateRefundRequest {
 pub enum OrderReply {
     /// A new order.
     #[oai(status = 201)]
-    Created(Json<Any<Value>>),
+    Created(Json<OrderObject>),
     /// The same request made before: the same order.
     #[oai(status = 200)]
-    Ok(Json<Any<Value>>),
+    Ok(Json<OrderObject>),
 }
 
 /// The refund object (OPEN_API.md "Refunds").
 #[derive(ApiResponse)]
 pub enum RefundReply {
+    /// A new refund.
     #[oai(status = 201)]
-    Created(Json<Any<Value>>),
+    Created(Json<RefundObject>),
+    /// The same request made before: the same refund.
     #[oai(status = 200)]
-    Ok(Json<Any<Value>>),
+    Ok(Json<RefundObject>),
 }
 
 #[OpenApi(prefix_path = "/open/v1", tag = "Tag::Open")]
@@ -166,7 +129,7 @@ impl OpenOrdersApi {
             attach: opt(b.attach),
         };
         let created = state.payments.create_order(&auth.0, req).await?;
-        let body = Json(Any(order_object(&created.order)));
+        let body = Json(OrderObject::from(&created.order));
         Ok(if created.new { OrderReply::Created(body) } else { OrderReply::Ok(body) })
     }
 
@@ -177,9 +140,9 @@ impl OpenOrdersApi {
         state: Data<&Arc<AppState>>,
         auth: OpenSignature,
         #[oai(validator(max_length = 40))] order_no: Path<String>,
-    ) -> ApiResult<Json<Any<Value>>> {
+    ) -> ApiResult<Json<OrderObject>> {
         let order = state.payments.query_order(&auth.0, &order_no.0).await?;
-        Ok(Json(Any(order_object(&order))))
+        Ok(Json(OrderObject::from(&order)))
     }
 
     /// An order by the merchant's own number.
@@ -190,10 +153,10 @@ impl OpenOrdersApi {
         auth: OpenSignature,
         #[oai(validator(max_length = 32))] merchant_no: Query<String>,
         #[oai(validator(max_length = 32))] out_trade_no: Query<String>,
-    ) -> ApiResult<Json<Any<Value>>> {
+    ) -> ApiResult<Json<OrderObject>> {
         let order = state.payments.find_order(&auth.0, &merchant_no.0, &out_trade_no.0).await?;
         let order = state.payments.sync_with_channel(order).await?;
-        Ok(Json(Any(order_object(&order))))
+        Ok(Json(OrderObject::from(&order)))
     }
 
     /// Close an unpaid order (关单).
@@ -203,9 +166,9 @@ impl OpenOrdersApi {
         state: Data<&Arc<AppState>>,
         auth: OpenSignature,
         #[oai(validator(max_length = 40))] order_no: Path<String>,
-    ) -> ApiResult<Json<Any<Value>>> {
+    ) -> ApiResult<Json<OrderObject>> {
         let order = state.payments.close_order(&auth.0, &order_no.0).await?;
-        Ok(Json(Any(order_object(&order))))
+        Ok(Json(OrderObject::from(&order)))
     }
 
     /// Reverse an order (撤销): closes an unpaid one, refunds a paid barcode one.
@@ -215,9 +178,9 @@ impl OpenOrdersApi {
         state: Data<&Arc<AppState>>,
         auth: OpenSignature,
         #[oai(validator(max_length = 40))] order_no: Path<String>,
-    ) -> ApiResult<Json<Any<Value>>> {
+    ) -> ApiResult<Json<OrderObject>> {
         let order = state.payments.cancel_order(&auth.0, &order_no.0).await?;
-        Ok(Json(Any(order_object(&order))))
+        Ok(Json(OrderObject::from(&order)))
     }
 
     /// Refund (part of) a paid order; idempotent per (merchant, out_refund_no).
@@ -239,18 +202,19 @@ impl OpenOrdersApi {
             notify_url: opt(b.notify_url),
         };
         let created = state.payments.create_refund(&auth.0, req).await?;
-        let body = Json(Any(refund_object(&created.refund)));
+        let body = Json(RefundObject::from(&created.refund));
         Ok(if created.new { RefundReply::Created(body) } else { RefundReply::Ok(body) })
     }
 
+    /// A refund by its refund_no.
     #[oai(path = "/refunds/:refund_no", method = "get", operation_id = "open_refunds_get")]
     async fn get_refund(
         &self,
         state: Data<&Arc<AppState>>,
         auth: OpenSignature,
         #[oai(validator(max_length = 40))] refund_no: Path<String>,
-    ) -> ApiResult<Json<Any<Value>>> {
+    ) -> ApiResult<Json<RefundObject>> {
         let refund = state.payments.get_refund(&auth.0, &refund_no.0).await?;
-        Ok(Json(Any(refund_object(&refund))))
+        Ok(Json(RefundObject::from(&refund)))
     }
 }
