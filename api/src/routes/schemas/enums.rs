@@ -105,13 +105,16 @@ pub enum EventTypeDto {
     OrderClosed,
     #[oai(rename = "order.cancelled")]
     OrderCancelled,
+    /// Money moved on an order already closed, failed or cancelled (`data.exception`).
+    #[oai(rename = "order.exception")]
+    OrderException,
     #[oai(rename = "refund.succeeded")]
     RefundSucceeded,
     #[oai(rename = "refund.failed")]
     RefundFailed,
 }
 
-mirror!(EventTypeDto, EventType { OrderPaid, OrderClosed, OrderCancelled, RefundSucceeded, RefundFailed });
+mirror!(EventTypeDto, EventType { OrderPaid, OrderClosed, OrderCancelled, OrderException, RefundSucceeded, RefundFailed });
 
 /// `pending` (more attempts to come), `delivered`, or `exhausted` (every attempt failed; it can
 /// still be resent by hand).
