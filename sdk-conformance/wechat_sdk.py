@@ -3,9 +3,14 @@
 except for the gateway (base URL) and the keys: partner (service-provider) mode, public-key mode.
 
 Usage: wechat_sdk.py SANDBOX_BASE_URL CREDENTIALS_JSON
-  SANDBOX_BASE_URL  e.g. http://127.0.0.1:8080/sandbox/wechat
+  SANDBOX_BASE_URL  e.g. http://127.0.0.1:8080/sandbox/wechat, or http://127.0.0.1:8080 for a
+                    sandbox served at the root (as WeChat's own host)
   CREDENTIALS_JSON  written by the sandbox (`WechatSandbox::sdk_credentials_json`): mchid, appid,
                     cert_serial_no, private_key, apiv3_key, public_key_id, public_key, sub_mchid
+
+WeChat signs "the URL minus the domain". The SDK signs the path after its gateway, so its gateway
+is the sandbox's origin and, for a mounted sandbox, the mount prefix goes in front of every API
+path (see `point_at`): what the SDK signs is then the whole path it requests.
 
 Every SDK call verifies the sandbox's response signature itself (it raises otherwise). Exits 0
 and prints "N passed, 0 failed" when every check holds.
@@ -17,6 +22,7 @@ import queue
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -65,6 +71,23 @@ class Inbox:
         return self.received.get(timeout=timeout)
 
 
+def point_at(wxpay, base):
+    """Sends the SDK to `base`: its gateway is the origin, and a mount prefix (e.g.
+    `/sandbox/wechat`) is put in front of the API paths, so that the SDK signs and requests the
+    same whole path. Paths that already carry it (bill downloads) are left alone."""
+    parts = urllib.parse.urlsplit(base)
+    prefix = parts.path.rstrip("/")
+    wxpay._core._gate_way = f"{parts.scheme}://{parts.netloc}"
+    if not prefix:
+        return
+    request = wxpay._core.request
+
+    def prefixed(path, *args, **kwargs):
+        return request(path if path.startswith(prefix + "/") else prefix + path, *args, **kwargs)
+
+    wxpay._core.request = prefixed
+
+
 def control(base, path, payload):
     request = urllib.request.Request(
         base + path, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}, method="POST"
@@ -93,8 +116,8 @@ def main():
         public_key_id=creds["public_key_id"],
         timeout=(5, 20),
     )
-    # The only change to the SDK: its gateway is the sandbox, not api.mch.weixin.qq.com.
-    wxpay._core._gate_way = base
+    # The only change to the SDK: it talks to the sandbox, not api.mch.weixin.qq.com.
+    point_at(wxpay, base)
 
     # Native order: create, repeat (idempotent), query, close.
     first = out_no("SDKN")
@@ -204,7 +227,7 @@ def main():
         notify_url=inbox.url, partner_mode=True, public_key=creds["public_key"],
         public_key_id=creds["public_key_id"], timeout=(5, 20),
     )
-    forged._core._gate_way = base
+    point_at(forged, base)
     code, message = forged.query(out_trade_no=second, sub_mchid=sub_mchid)
     check("wrong key → 401 SIGN_ERROR", code == 401 and "SIGN_ERROR" in str(message), f"{code} {message}")
 

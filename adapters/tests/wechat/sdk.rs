@@ -1,5 +1,6 @@
-//! The official Python SDK (`wechatpayv3`, PyPI) against the sandbox: see
-//! `sdk-conformance/README.md`. Needs a Python with the SDK installed, hence ignored by default:
+//! The official Python SDK (`wechatpayv3`, PyPI) against the sandbox, mounted as the server
+//! mounts it and at the root as WeChat's own host: see `sdk-conformance/README.md`. Needs a
+//! Python with the SDK installed, hence ignored by default:
 //! `JUHE_WECHAT_SDK_PYTHON=/path/to/python cargo test -p juhe-adapters --test wechat_channel -- --ignored official_sdk`.
 
 use super::support::Harness;
@@ -8,7 +9,16 @@ use std::process::Command;
 #[tokio::test]
 #[ignore = "runs the official wechatpayv3 SDK; set JUHE_WECHAT_SDK_PYTHON to a python that has it"]
 async fn official_sdk_conformance() {
-    let h = Harness::start().await;
+    run_sdk(Harness::start().await).await;
+}
+
+#[tokio::test]
+#[ignore = "runs the official wechatpayv3 SDK; set JUHE_WECHAT_SDK_PYTHON to a python that has it"]
+async fn official_sdk_conformance_at_the_root() {
+    run_sdk(Harness::start_at_root().await).await;
+}
+
+async fn run_sdk(h: Harness) {
     let credentials = h.dir.path().join("wechat-sdk.json");
     std::fs::write(&credentials, h.sandbox.sdk_credentials_json().to_string()).expect("write credentials");
     let python = std::env::var("JUHE_WECHAT_SDK_PYTHON").unwrap_or_else(|_| "python3".into());

@@ -8,7 +8,6 @@ use poem::{Request, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use time::OffsetDateTime;
 use time::macros::format_description;
 
 /// At most this many planned faults at once.
@@ -38,8 +37,7 @@ pub(super) async fn simulate_pay(sb: Arc<WechatSandbox>, mut req: Request) -> Re
         Ok(pay) => pay,
         Err(resp) => return resp,
     };
-    let now = OffsetDateTime::now_utc();
-    let result = sb.book().pay(&pay.out_trade_no, now);
+    let result = sb.book().pay(&pay.out_trade_no, sb.now());
     match result {
         Ok(event) => {
             sb.notify(event);
@@ -112,7 +110,7 @@ pub(super) async fn forged_notify(sb: Arc<WechatSandbox>, mut req: Request) -> R
     };
     let found = sb.book().orders().find(|o| o.out_trade_no == forged.out_trade_no).map(|o| {
         let mut paid = o.clone();
-        paid.mark_paid(OffsetDateTime::now_utc());
+        paid.mark_paid(sb.now());
         (o.notify_url.clone(), paid.transaction())
     });
     let Some((Some(notify_url), mut transaction)) = found else {

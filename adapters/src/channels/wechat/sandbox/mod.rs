@@ -6,7 +6,9 @@
 //! in memory, and sends encrypted, signed notifications. The official `wechatpayv3` SDK works
 //! against it unchanged but for base URL and keys (`sdk-conformance/wechat_sdk.py`).
 //!
-//! Mounted at `/sandbox/wechat` by the server; paths below are relative to that.
+//! Mounted at `/sandbox/wechat` by the server; paths below are relative to that. Requests are
+//! signed over the whole path the client requested, mount prefix included (WeChat signs "the URL
+//! minus the domain"). Time comes from a [`Clock`] (see [`WechatSandbox::with_clock`]).
 //! - API: `/v3/pay/partner/transactions/{jsapi,app,h5,native,codepay}`, `…/out-trade-no/{no}`
 //!   (+ `/close`, `/reverse`), `…/id/{transaction_id}`, `/v3/refund/domestic/refunds` (+ `/{no}`),
 //!   `/v3/bill/tradebill`, `/v3/billdownload/file`.
@@ -31,6 +33,7 @@ mod routes;
 mod validate;
 
 use book::Book;
+use juhe_domain::clock::{Clock, SystemClock};
 use juhe_domain::crypto::CryptoError;
 use keys::Identity;
 use model::Event;
@@ -40,6 +43,7 @@ use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+use time::OffsetDateTime;
 
 /// How long a `timeout` fault holds the (already performed) answer back.
 const TIMEOUT_FAULT_DELAY: Duration = Duration::from_secs(15);
@@ -74,6 +78,7 @@ pub struct WechatSandbox {
     faults: Mutex<Faults>,
     bills: Mutex<VecDeque<(String, Vec<u8>)>>,
     notifier: Arc<Notifier>,
+    clock: Arc<dyn Clock>,
     /// One-code pay's OAuth stand-in (sandbox only).
     oauth: oauth::Codes,
 }
@@ -87,8 +92,16 @@ impl WechatSandbox {
             faults: Mutex::new(Faults::default()),
             bills: Mutex::new(VecDeque::new()),
             notifier: Arc::new(Notifier::new()?),
+            clock: Arc::new(SystemClock),
             oauth: oauth::Codes::default(),
         })
+    }
+
+    /// Reads the time from `clock` (trade times, bill availability, signature timestamps,
+    /// notifications) instead of the wall clock: the server passes its own, tests move it.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Certificate mode (for tests): answers and notifications are signed with `private_key_pem`
@@ -172,6 +185,10 @@ impl WechatSandbox {
         routes::routes(self)
     }
 
+    fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
     fn book(&self) -> MutexGuard<'_, Book> {
         // Each book operation completes its change before returning: a poisoned lock still
         // guards a consistent book.
@@ -195,7 +212,7 @@ impl WechatSandbox {
 
     fn notify(&self, events: impl IntoIterator<Item = Event>) {
         for event in events {
-            notify::spawn(self.identity.clone(), self.notifier.clone(), event);
+            notify::spawn(self.identity.clone(), self.notifier.clone(), self.clock.clone(), event);
         }
     }
 
