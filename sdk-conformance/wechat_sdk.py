@@ -6,7 +6,9 @@ Usage: wechat_sdk.py SANDBOX_BASE_URL CREDENTIALS_JSON
   SANDBOX_BASE_URL  e.g. http://127.0.0.1:8080/sandbox/wechat, or http://127.0.0.1:8080 for a
                     sandbox served at the root (as WeChat's own host)
   CREDENTIALS_JSON  written by the sandbox (`WechatSandbox::sdk_credentials_json`): mchid, appid,
-                    cert_serial_no, private_key, apiv3_key, public_key_id, public_key, sub_mchid
+                    cert_serial_no, private_key, apiv3_key, public_key_id, public_key, sub_mchid;
+                    optionally bill_date and bill_out_trade_no (a day whose bill is ready and an
+                    order paid that day; the bill download checks are skipped without them)
 
 WeChat signs "the URL minus the domain". The SDK signs the path after its gateway, so its gateway
 is the sandbox's origin and, for a mounted sandbox, the mount prefix goes in front of every API
@@ -16,6 +18,7 @@ Every SDK call verifies the sandbox's response signature itself (it raises other
 and prints "N passed, 0 failed" when every check holds.
 """
 
+import gzip
 import hashlib
 import json
 import queue
@@ -208,17 +211,26 @@ def main():
     code, message = wxpay.query(out_trade_no=paying, sub_mchid=sub_mchid)
     check("query → REVOKED", code == 200 and json.loads(message)["trade_state"] == "REVOKED", message)
 
-    # Trade bill: link (signed answer), then the file (unsigned, checked by its SHA1).
+    # Trade bill: today's is not ready (WeChat makes day D's bill on D+1 from 10:00).
     today = datetime.now(timezone(timedelta(hours=8))).strftime("%Y-%m-%d")
     code, message = wxpay.trade_bill(bill_date=today, sub_mchid=sub_mchid)
-    link = json.loads(message) if code == 200 else {}
-    check("trade_bill → download_url", link.get("download_url", "").startswith(base), message)
-    if link:
-        code, content = wxpay.download_bill(link["download_url"])
-        digest = hashlib.sha1(content).hexdigest()
-        text = content.decode("utf-8")
-        check("bill file matches hash_value", code == 200 and digest == link["hash_value"], f"{code} {digest}")
-        check("bill lists the paid order", f"`{second}" in text and text.startswith("交易时间,"), text[:200])
+    check("today's bill → 400 NO_STATEMENT_EXIST", code == 400 and "NO_STATEMENT_EXIST" in str(message),
+          f"{code} {message}")
+    # A ready day: link (signed answer), then the file (unsigned, gzip as the SDK asks, checked by
+    # the SHA1 of the unpacked file, UTF-8 with a BOM).
+    if creds.get("bill_date"):
+        code, message = wxpay.trade_bill(bill_date=creds["bill_date"], sub_mchid=sub_mchid)
+        link = json.loads(message) if code == 200 else {}
+        check("trade_bill → download_url", link.get("download_url", "").startswith(base), message)
+        if link:
+            code, content = wxpay.download_bill(link["download_url"])
+            original = gzip.decompress(content) if code == 200 else b""
+            digest = hashlib.sha1(original).hexdigest()
+            text = original.decode("utf-8")
+            check("bill file is gzip and matches hash_value", code == 200 and digest == link["hash_value"],
+                  f"{code} {digest}")
+            check("bill starts with a BOM and lists the paid order",
+                  text.startswith("\ufeff交易时间,") and f"`{creds['bill_out_trade_no']}" in text, text[:200])
 
     # A request signed with another merchant's key is refused by the sandbox.
     forged = WeChatPay(

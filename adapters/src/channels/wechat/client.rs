@@ -273,7 +273,7 @@ impl PaymentChannel for WechatChannel {
 
     async fn download_bill(&self, ctx: &ChannelContext, date: Date) -> ChannelResult<Vec<u8>> {
         let account = self.account(ctx)?;
-        let mut path = format!("/v3/bill/tradebill?bill_date={}&bill_type=ALL", bill::date_text(date));
+        let mut path = format!("/v3/bill/tradebill?bill_date={}&bill_type=ALL&tar_type=GZIP", bill::date_text(date));
         if let Some(binding) = &ctx.binding {
             path.push_str(&format!("&sub_mchid={}", path_segment(&binding.sub_merchant_id)?));
         }
@@ -283,7 +283,7 @@ impl PaymentChannel for WechatChannel {
                 Answer::Failure(f) => return Err(f.into_error(Stakes::Effectful)),
             };
         let file_path = bill::relative_download_path(&account.base_url, &link.download_url)?;
-        let file = download(&self.http, self.clock.as_ref(), &account, &file_path).await?;
+        let file = bill::unpack(download(&self.http, self.clock.as_ref(), &account, &file_path).await?)?;
         bill::check_hash(&link, &file)?;
         Ok(file)
     }

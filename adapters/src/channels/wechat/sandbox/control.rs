@@ -76,7 +76,8 @@ pub(super) async fn fail_next(sb: Arc<WechatSandbox>, mut req: Request) -> Respo
     reply(StatusCode::OK, json!({ "count": plan.count, "mode": plan.mode }))
 }
 
-/// `GET /bill?date=YYYY-MM-DD`: the day's ALL trade bill, as the download would return it.
+/// `GET /bill?date=YYYY-MM-DD`: the day's ALL trade bill as it stands (uncompressed, also
+/// before WeChat would publish it): the outside world's view, for demos and tests.
 pub(super) async fn bill(sb: Arc<WechatSandbox>, req: Request) -> Response {
     let query: std::collections::HashMap<String, String> = req.params().unwrap_or_default();
     let Some(date) = query.get("date").and_then(|d| parse_date(d)) else {

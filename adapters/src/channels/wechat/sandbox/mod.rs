@@ -11,7 +11,8 @@
 //! minus the domain"). Time comes from a [`Clock`] (see [`WechatSandbox::with_clock`]).
 //! - API: `/v3/pay/partner/transactions/{jsapi,app,h5,native,codepay}`, `…/out-trade-no/{no}`
 //!   (+ `/close`, `/reverse`), `…/id/{transaction_id}`, `/v3/refund/domestic/refunds` (+ `/{no}`),
-//!   `/v3/bill/tradebill`, `/v3/billdownload/file`.
+//!   `/v3/bill/tradebill` (`tar_type=GZIP`; day D from 10:00 China time on D+1),
+//!   `/v3/billdownload/file`.
 //! - Control (unsigned): `POST /simulate/pay {"out_trade_no"}`, `POST /simulate/fail-next
 //!   {"count", "mode": "error"|"timeout"}`, `POST /simulate/forged-notify {"out_trade_no", "amount"?,
 //!   "sub_mchid"?}` (a validly signed notification with altered facts), `GET /bill?date=YYYY-MM-DD`.
@@ -30,6 +31,7 @@ mod notify;
 mod oauth;
 mod respond;
 mod routes;
+mod tradebill;
 mod validate;
 
 use book::Book;
@@ -76,7 +78,7 @@ pub struct WechatSandbox {
     identity: Arc<Identity>,
     book: Mutex<Book>,
     faults: Mutex<Faults>,
-    bills: Mutex<VecDeque<(String, Vec<u8>)>>,
+    bills: Mutex<VecDeque<tradebill::Download>>,
     notifier: Arc<Notifier>,
     clock: Arc<dyn Clock>,
     /// One-code pay's OAuth stand-in (sandbox only).
@@ -216,17 +218,17 @@ impl WechatSandbox {
         }
     }
 
-    fn keep_bill(&self, token: String, file: Vec<u8>) {
+    fn keep_bill(&self, download: tradebill::Download) {
         let mut bills = self.bills.lock().unwrap_or_else(|p| p.into_inner());
         if bills.len() >= BILLS_KEPT {
             bills.pop_front();
         }
-        bills.push_back((token, file));
+        bills.push_back(download);
     }
 
-    fn bill_file(&self, token: &str) -> Option<Vec<u8>> {
+    fn bill_file(&self, token: &str) -> Option<tradebill::Download> {
         let bills = self.bills.lock().unwrap_or_else(|p| p.into_inner());
-        bills.iter().find(|(t, _)| t == token).map(|(_, file)| file.clone())
+        bills.iter().find(|d| d.token == token).cloned()
     }
 }
 

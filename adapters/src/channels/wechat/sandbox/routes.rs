@@ -2,10 +2,8 @@
 //! operation → signed answer) and the unsigned control endpoints.
 
 use super::super::protocol::{CodepayRequest, PrepayRequest, RefundCreate};
-use super::bill::{self, BillType};
 use super::model::{ApiError, Event, fail, param};
-use super::{FaultMode, TIMEOUT_FAULT_DELAY, WechatSandbox, control, oauth, respond, validate};
-use aws_lc_rs::digest;
+use super::{FaultMode, TIMEOUT_FAULT_DELAY, WechatSandbox, control, oauth, respond, tradebill, validate};
 use poem::endpoint::make;
 use poem::http::Method;
 use poem::{Request, Response, Route, get, post};
@@ -86,11 +84,8 @@ fn dispatch(sb: &WechatSandbox, req: &Request, body: &[u8]) -> Response {
                 validate::sub_mchid(id, q("sub_mchid"))
                     .and_then(|()| sb.book().refund_query(q("sub_mchid"), no).map(|r| respond::json(sb, 200, &r)))
             }
-            (false, "/v3/bill/tradebill") => trade_bill(sb, req, &query),
-            (false, "/v3/billdownload/file") => sb
-                .bill_file(q("token"))
-                .map(|file| Response::builder().content_type("text/plain; charset=utf-8").body(file))
-                .ok_or_else(|| fail(404, "RESOURCE_NOT_EXISTS", "账单文件不存在或已过期")),
+            (false, "/v3/bill/tradebill") => tradebill::link(sb, req, &query),
+            (false, "/v3/billdownload/file") => tradebill::download(sb, q("token")),
             _ => Err(not_found()),
         }
     };
@@ -164,38 +159,4 @@ fn refund(sb: &WechatSandbox, body: &[u8], now: OffsetDateTime) -> Result<Respon
     };
     sb.notify(events);
     Ok(respond::json(sb, 200, &answer))
-}
-
-fn trade_bill(sb: &WechatSandbox, req: &Request, query: &HashMap<String, String>) -> Result<Response, ApiError> {
-    let date =
-        query.get("bill_date").and_then(|d| control::parse_date(d)).ok_or_else(|| param("bill_date 格式错误"))?;
-    let kind = BillType::parse(query.get("bill_type").map(String::as_str)).ok_or_else(|| param("bill_type 错误"))?;
-    let sub_mchid = query.get("sub_mchid").map(String::as_str).filter(|s| !s.is_empty());
-    if let Some(sub) = sub_mchid {
-        validate::sub_mchid(&sb.identity, sub)?;
-    }
-    if date > sb.now().to_offset(crate::channels::wechat::mapping::CST).date() {
-        return Err(param("bill_date 不能晚于今天"));
-    }
-    let file = bill::render(&sb.book(), date, sub_mchid, kind)
-        .ok_or_else(|| fail(400, "NO_STATEMENT_EXIST", "该日期无交易账单"))?
-        .into_bytes();
-    let hash = hex::encode(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, &file));
-    let token = super::super::sign::nonce();
-    sb.keep_bill(token.clone(), file);
-    let link = serde_json::json!({
-        "hash_type": "SHA1",
-        "hash_value": hash,
-        "download_url": format!("{}/v3/billdownload/file?token={token}", external_base(req)),
-    });
-    Ok(respond::json(sb, 200, &link))
-}
-
-/// Where the caller reached us: scheme and host as received, plus the prefix we are nested at.
-fn external_base(req: &Request) -> String {
-    let scheme = req.header("X-Forwarded-Proto").unwrap_or("http");
-    let host = req.header("Host").unwrap_or("127.0.0.1");
-    let full = req.original_uri().path();
-    let prefix = full.strip_suffix(req.uri().path()).unwrap_or("");
-    format!("{scheme}://{host}{prefix}")
 }
