@@ -34,6 +34,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from wechatpayv3 import WeChatPay, WeChatPayType
 
 CHECKS = []
+# WeChat's refund answers always carry every one of these.
+REFUND_AMOUNT_KEYS = sorted([
+    "total", "refund", "from", "payer_total", "payer_refund", "settlement_total", "settlement_refund",
+    "discount_refund", "currency",
+])
 
 
 def check(name, condition, detail=""):
@@ -180,6 +185,8 @@ def main():
         out_trade_no=second, reason="SDK 退款", sub_mchid=sub_mchid,
     )
     check("refund accepted", code == 200 and json.loads(message)["status"] in ("PROCESSING", "SUCCESS"), message)
+    check("refund answer carries the whole amount",
+          code == 200 and sorted(json.loads(message)["amount"]) == REFUND_AMOUNT_KEYS, message)
     code, message = wxpay.refund(
         out_refund_no=out_no("SDKR"), amount={"refund": 61, "total": 100, "currency": "CNY"},
         out_trade_no=second, sub_mchid=sub_mchid,
@@ -187,12 +194,16 @@ def main():
     check("refund above the rest refused", code == 400, f"{code} {message}")
     code, message = wxpay.query_refund(out_refund_no=refund_no, sub_mchid=sub_mchid)
     check("query_refund → SUCCESS", code == 200 and json.loads(message)["status"] == "SUCCESS", message)
+    check("query_refund carries the whole amount",
+          code == 200 and sorted(json.loads(message)["amount"]) == REFUND_AMOUNT_KEYS, message)
     headers, body = inbox.next()
     result = wxpay.callback(headers, body)
     resource = (result or {}).get("resource", {})
     check("REFUND.SUCCESS verified and decrypted",
           result is not None and result["event_type"] == "REFUND.SUCCESS"
           and resource.get("out_refund_no") == refund_no and resource.get("amount", {}).get("refund") == 40, result)
+    check("refund notification amount as WeChat's",
+          sorted(resource.get("amount", {})) == ["payer_refund", "payer_total", "refund", "total"], resource)
 
     # Barcode (codepay) and reverse.
     code, message = wxpay.pay(
