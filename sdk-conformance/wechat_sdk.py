@@ -6,9 +6,9 @@ Usage: wechat_sdk.py SANDBOX_BASE_URL CREDENTIALS_JSON
   SANDBOX_BASE_URL  e.g. http://127.0.0.1:8080/sandbox/wechat, or http://127.0.0.1:8080 for a
                     sandbox served at the root (as WeChat's own host)
   CREDENTIALS_JSON  written by the sandbox (`WechatSandbox::sdk_credentials_json`): mchid, appid,
-                    cert_serial_no, private_key, apiv3_key, public_key_id, public_key, sub_mchid;
-                    optionally bill_date and bill_out_trade_no (a day whose bill is ready and an
-                    order paid that day; the bill download checks are skipped without them)
+                    cert_serial_no, private_key, apiv3_key, public_key_id, public_key, sub_mchid,
+                    sub_appid; optionally bill_date and bill_out_trade_no (a day whose bill is
+                    ready and an order paid that day; the bill checks are skipped without them)
 
 WeChat signs "the URL minus the domain". The SDK signs the path after its gateway, so its gateway
 is the sandbox's origin and, for a mounted sandbox, the mount prefix goes in front of every API
@@ -221,6 +221,20 @@ def main():
     check("codepay_reverse → 2xx", 200 <= code < 300, f"{code} {message}")
     code, message = wxpay.query(out_trade_no=paying, sub_mchid=sub_mchid)
     check("query → REVOKED", code == 200 and json.loads(message)["trade_state"] == "REVOKED", message)
+
+    # The sub-merchant's own app is accepted; another one is refused.
+    code, message = wxpay.pay(
+        description="SDK 子商户应用", out_trade_no=out_no("SDKS"), amount={"total": 3},
+        payer={"sub_openid": "oSubOpenid000000000000000000"}, sub_mchid=sub_mchid, sub_appid=creds["sub_appid"],
+        pay_type=WeChatPayType.JSAPI,
+    )
+    check("jsapi with the sub-merchant's sub_appid", code == 200 and "prepay_id" in json.loads(message), message)
+    code, message = wxpay.pay(
+        description="SDK 子商户应用", out_trade_no=out_no("SDKS"), amount={"total": 3},
+        payer={"sub_openid": "oSubOpenid000000000000000000"}, sub_mchid=sub_mchid, sub_appid="wx0000000000000000",
+        pay_type=WeChatPayType.JSAPI,
+    )
+    check("another sub_appid → 400 PARAM_ERROR", code == 400 and "PARAM_ERROR" in str(message), f"{code} {message}")
 
     # Trade bill: today's is not ready (WeChat makes day D's bill on D+1 from 10:00).
     today = datetime.now(timezone(timedelta(hours=8))).strftime("%Y-%m-%d")

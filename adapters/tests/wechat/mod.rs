@@ -8,4 +8,5 @@ mod orders;
 mod refunds;
 mod sdk;
 mod signing;
+mod sub_appid;
 mod support;

@@ -25,6 +25,7 @@ async fn run_sdk(h: Harness) {
     let (bill_date, bill_out_trade_no) = a_ready_bill_day(&h).await;
     let mut creds = h.sandbox.sdk_credentials_json();
     creds["sub_mchid"] = h.sub_mchid().into();
+    creds["sub_appid"] = h.own_sub_appid().into();
     creds["bill_date"] = bill_date.into();
     creds["bill_out_trade_no"] = bill_out_trade_no.into();
     let credentials = h.dir.path().join("wechat-sdk.json");

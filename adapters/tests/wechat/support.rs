@@ -196,6 +196,11 @@ impl Harness {
         self.ctx.binding.as_ref().expect("binding").sub_merchant_id.clone()
     }
 
+    /// The sub-merchant's own app, provisioned with it by the sandbox.
+    pub fn own_sub_appid(&self) -> String {
+        self.sandbox.sub_appid(&self.sub_mchid()).expect("an issued sub_mchid has an app")
+    }
+
     /// The path part of `sandbox_url` (`/sandbox/wechat`, or empty at the root).
     pub fn mount(&self) -> &str {
         let after_scheme = self.sandbox_url.split_once("://").map_or("", |(_, rest)| rest);

@@ -27,7 +27,9 @@
 //!
 //! Binding: `sub_merchant_id` is the `sub_mchid`; binding `config.sub_appid` (optional) is the
 //! sub-merchant's own official account / mini program: JSAPI and mini-program payers are then
-//! `sub_openid`s of it, otherwise `sp_openid`s of `sp_appid`.
+//! `sub_openid`s of it, otherwise `sp_openid`s of `sp_appid`. It is sent with every order
+//! (all ways, barcode and reverse) and must belong to the sub-merchant (WeChat refuses
+//! PARAM_ERROR otherwise).
 //!
 //! Time (request timestamps, the ±300 s window, pay-data timestamps) comes from a `Clock`
 //! (`WechatChannel::with_clock`; the wall clock by default).

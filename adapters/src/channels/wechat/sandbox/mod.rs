@@ -16,6 +16,8 @@
 //! - Control (unsigned): `POST /simulate/pay {"out_trade_no"}`, `POST /simulate/fail-next
 //!   {"count", "mode": "error"|"timeout"}`, `POST /simulate/forged-notify {"out_trade_no", "amount"?,
 //!   "sub_mchid"?}` (a validly signed notification with altered facts), `GET /bill?date=YYYY-MM-DD`.
+//! - Sub-merchants come with their own app (`sub_appid`, see [`WechatSandbox::sub_appid`]); a
+//!   request naming another app for the sub-merchant is refused.
 //! - One-code pay's OAuth stand-in (sandbox only, see `oauth`): `GET /oauth2/authorize`,
 //!   `GET /sns/oauth2/access_token`.
 //! - Barcode auth codes: ending `1111` → USERPAYING until `simulate/pay`; ending `2222` →
@@ -160,10 +162,18 @@ impl WechatSandbox {
         self.identity.issue_sub_mchid()
     }
 
+    /// The sub-merchant's own app (official account / mini program), provisioned with it: the
+    /// only `sub_appid` the sandbox accepts for that `sub_mchid`. `None` for numbers it never
+    /// issued.
+    pub fn sub_appid(&self, sub_mchid: &str) -> Option<String> {
+        self.identity.accepts_sub_mchid(sub_mchid).then(|| self.identity.sub_appid_of(sub_mchid))
+    }
+
     /// Credentials for the official SDK (`wechatpayv3`) in partner, public-key mode, plus a
-    /// fresh sub_mchid: what `sdk-conformance/wechat_sdk.py` reads.
+    /// fresh sub_mchid and its sub_appid: what `sdk-conformance/wechat_sdk.py` reads.
     pub fn sdk_credentials_json(&self) -> Value {
         let id = &self.identity;
+        let sub_mchid = self.provision_sub_merchant();
         json!({
             "mchid": id.sp_mchid,
             "appid": id.sp_appid,
@@ -172,7 +182,8 @@ impl WechatSandbox {
             "apiv3_key": id.api_v3_key_text.expose(),
             "public_key_id": id.platform_key_id,
             "public_key": id.platform_public_pem,
-            "sub_mchid": self.provision_sub_merchant(),
+            "sub_appid": id.sub_appid_of(&sub_mchid),
+            "sub_mchid": sub_mchid,
         })
     }
 

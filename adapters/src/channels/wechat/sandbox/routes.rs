@@ -125,21 +125,29 @@ struct Parties {
     sp_mchid: String,
     #[serde(default)]
     sp_appid: Option<String>,
+    #[serde(default)]
+    sub_appid: Option<String>,
     sub_mchid: String,
+}
+
+impl Parties {
+    fn check(&self, sb: &WechatSandbox) -> Result<(), ApiError> {
+        validate::sp(&sb.identity, &self.sp_mchid, self.sp_appid.as_deref())?;
+        validate::sub_mchid(&sb.identity, &self.sub_mchid)?;
+        validate::sub_appid(&sb.identity, &self.sub_mchid, self.sub_appid.as_deref())
+    }
 }
 
 fn close(sb: &WechatSandbox, no: &str, body: &[u8]) -> Result<Response, ApiError> {
     let parties: Parties = decode(body)?;
-    validate::sp(&sb.identity, &parties.sp_mchid, None)?;
-    validate::sub_mchid(&sb.identity, &parties.sub_mchid)?;
+    parties.check(sb)?;
     sb.book().close(&parties.sub_mchid, no)?;
     Ok(respond::no_content(sb))
 }
 
 fn reverse(sb: &WechatSandbox, no: &str, body: &[u8]) -> Result<Response, ApiError> {
     let parties: Parties = decode(body)?;
-    validate::sp(&sb.identity, &parties.sp_mchid, parties.sp_appid.as_deref())?;
-    validate::sub_mchid(&sb.identity, &parties.sub_mchid)?;
+    parties.check(sb)?;
     sb.book().reverse(&parties.sub_mchid, no)?;
     Ok(respond::no_content(sb))
 }
