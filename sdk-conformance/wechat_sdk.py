@@ -78,6 +78,13 @@ class Inbox:
     def next(self, timeout=10):
         return self.received.get(timeout=timeout)
 
+    def nothing_within(self, seconds):
+        try:
+            self.received.get(timeout=seconds)
+            return False
+        except queue.Empty:
+            return True
+
 
 def point_at(wxpay, base):
     """Sends the SDK to `base`: its gateway is the origin, and a mount prefix (e.g.
@@ -235,6 +242,28 @@ def main():
         pay_type=WeChatPayType.JSAPI,
     )
     check("another sub_appid → 400 PARAM_ERROR", code == 400 and "PARAM_ERROR" in str(message), f"{code} {message}")
+
+    # A lost reply: the SDK's call fails, but the order was closed.
+    lost = out_no("SDKL")
+    code, message = wxpay.pay(description="SDK 丢失应答", out_trade_no=lost, amount={"total": 4}, sub_mchid=sub_mchid)
+    check("order for a lost reply", code == 200, message)
+    check("fail-next lost_reply → 200", control(base, "/simulate/fail-next", {"count": 1, "mode": "lost_reply"}) == 200)
+    try:
+        code, message = wxpay.close(out_trade_no=lost, sub_mchid=sub_mchid)
+        check("lost reply → the call fails", False, f"answered {code} {message}")
+    except Exception as err:  # requests' ConnectionError / ChunkedEncodingError
+        check("lost reply → the call fails", True, str(err))
+    code, message = wxpay.query(out_trade_no=lost, sub_mchid=sub_mchid)
+    check("…but the order was closed", code == 200 and json.loads(message)["trade_state"] == "CLOSED", message)
+
+    # A payment whose notification is lost: paid, and nothing is sent.
+    quiet = out_no("SDKQ")
+    code, message = wxpay.pay(description="SDK 无通知", out_trade_no=quiet, amount={"total": 6}, sub_mchid=sub_mchid)
+    check("simulate/pay notify=false → 200",
+          control(base, "/simulate/pay", {"out_trade_no": quiet, "notify": False}) == 200)
+    code, message = wxpay.query(out_trade_no=quiet, sub_mchid=sub_mchid)
+    check("…paid", code == 200 and json.loads(message)["trade_state"] == "SUCCESS", message)
+    check("…and no notification", inbox.nothing_within(1.5))
 
     # Trade bill: today's is not ready (WeChat makes day D's bill on D+1 from 10:00).
     today = datetime.now(timezone(timedelta(hours=8))).strftime("%Y-%m-%d")

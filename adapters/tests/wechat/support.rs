@@ -261,6 +261,16 @@ impl Harness {
         self.control("/simulate/pay", json!({ "out_trade_no": out_trade_no })).await.0
     }
 
+    /// The payer pays, and WeChat's notification is lost (never sent).
+    pub async fn simulate_pay_unnotified(&self, out_trade_no: &str) -> u16 {
+        self.control("/simulate/pay", json!({ "out_trade_no": out_trade_no, "notify": false })).await.0
+    }
+
+    /// How many notifications arrived so far.
+    pub fn notifications_received(&self) -> usize {
+        self.inbox.lock().expect("inbox").len()
+    }
+
     pub async fn fail_next(&self, count: u32, mode: &str) {
         let (status, _) = self.control("/simulate/fail-next", json!({ "count": count, "mode": mode })).await;
         assert_eq!(status, 200);

@@ -29,9 +29,17 @@ async fn body_json<T: for<'de> Deserialize<'de>>(req: &mut Request) -> Result<T,
 #[derive(Deserialize)]
 struct Pay {
     out_trade_no: String,
+    /// `false`: the notification is lost (never sent); the merchant must query to learn it.
+    #[serde(default = "yes")]
+    notify: bool,
 }
 
-/// `POST /simulate/pay {"out_trade_no"}`: the payer pays an open order; the merchant is told.
+fn yes() -> bool {
+    true
+}
+
+/// `POST /simulate/pay {"out_trade_no", "notify"?}`: the payer pays an open order; the merchant
+/// is told, unless `"notify": false`.
 pub(super) async fn simulate_pay(sb: Arc<WechatSandbox>, mut req: Request) -> Response {
     let pay: Pay = match body_json(&mut req).await {
         Ok(pay) => pay,
@@ -40,7 +48,9 @@ pub(super) async fn simulate_pay(sb: Arc<WechatSandbox>, mut req: Request) -> Re
     let result = sb.book().pay(&pay.out_trade_no, sb.now());
     match result {
         Ok(event) => {
-            sb.notify(event);
+            if pay.notify {
+                sb.notify(event);
+            }
             let tx = sb.book().orders().find(|o| o.out_trade_no == pay.out_trade_no).map(|o| o.transaction());
             reply(StatusCode::OK, json!(tx))
         }
@@ -57,8 +67,9 @@ struct FailNext {
     mode: String,
 }
 
-/// `POST /simulate/fail-next {"count", "mode": "error"|"timeout"}`: the next `count` API calls
-/// fail: `error` answers 500 SYSTEM_ERROR without acting; `timeout` acts and answers late.
+/// `POST /simulate/fail-next {"count", "mode": "error"|"timeout"|"lost_reply"}`: the next
+/// `count` API calls fail: `error` answers 500 SYSTEM_ERROR without acting; `timeout` acts and
+/// answers late; `lost_reply` acts and cuts the connection instead of answering.
 pub(super) async fn fail_next(sb: Arc<WechatSandbox>, mut req: Request) -> Response {
     let plan: FailNext = match body_json(&mut req).await {
         Ok(plan) => plan,
@@ -67,7 +78,8 @@ pub(super) async fn fail_next(sb: Arc<WechatSandbox>, mut req: Request) -> Respo
     let mode = match plan.mode.as_str() {
         "error" => FaultMode::Error,
         "timeout" => FaultMode::Timeout,
-        _ => return bad_request("mode must be \"error\" or \"timeout\""),
+        "lost_reply" => FaultMode::LostReply,
+        _ => return bad_request("mode must be \"error\", \"timeout\" or \"lost_reply\""),
     };
     if plan.count > MAX_FAULTS {
         return bad_request("count must be at most 100");

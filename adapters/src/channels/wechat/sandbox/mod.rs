@@ -13,9 +13,10 @@
 //!   (+ `/close`, `/reverse`), `…/id/{transaction_id}`, `/v3/refund/domestic/refunds` (+ `/{no}`),
 //!   `/v3/bill/tradebill` (`tar_type=GZIP`; day D from 10:00 China time on D+1),
 //!   `/v3/billdownload/file`.
-//! - Control (unsigned): `POST /simulate/pay {"out_trade_no"}`, `POST /simulate/fail-next
-//!   {"count", "mode": "error"|"timeout"}`, `POST /simulate/forged-notify {"out_trade_no", "amount"?,
-//!   "sub_mchid"?}` (a validly signed notification with altered facts), `GET /bill?date=YYYY-MM-DD`.
+//! - Control (unsigned): `POST /simulate/pay {"out_trade_no", "notify"?}`, `POST
+//!   /simulate/fail-next {"count", "mode": "error"|"timeout"|"lost_reply"}`, `POST
+//!   /simulate/forged-notify {"out_trade_no", "amount"?, "sub_mchid"?}` (a validly signed
+//!   notification with altered facts), `GET /bill?date=YYYY-MM-DD`.
 //! - Sub-merchants come with their own app (`sub_appid`, see [`WechatSandbox::sub_appid`]); a
 //!   request naming another app for the sub-merchant is refused.
 //! - One-code pay's OAuth stand-in (sandbox only, see `oauth`): `GET /oauth2/authorize`,
@@ -68,6 +69,8 @@ pub(crate) enum FaultMode {
     Error,
     /// Done, but the answer comes late.
     Timeout,
+    /// Done, and the connection is cut instead of answering.
+    LostReply,
 }
 
 #[derive(Default)]

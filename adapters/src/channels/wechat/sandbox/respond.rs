@@ -1,6 +1,6 @@
 //! The sandbox's side of message authentication: checking the caller's `Authorization` with
 //! the service provider's public key, and signing every API answer with the platform key, both
-//! at the sandbox clock's time.
+//! at the sandbox clock's time. Also the answer that never arrives (`lost_reply`).
 
 use super::super::sign::{
     Authorization, H_NONCE, H_REQUEST_ID, H_SERIAL, H_SIGNATURE, H_SIGNATURE_TYPE, H_TIMESTAMP, SCHEMA, VerifyError,
@@ -8,9 +8,12 @@ use super::super::sign::{
 };
 use super::WechatSandbox;
 use super::model::{ApiError, fail};
-use poem::Response;
 use poem::http::StatusCode;
+use poem::{Body, Response};
 use serde::Serialize;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 /// Checks the `Authorization` header against the request as received (`path_and_query` is the
 /// whole path the client asked for): our sp's mchid and certificate serial, the ±300 s window
@@ -73,4 +76,18 @@ fn signed(sb: &WechatSandbox, status: u16, body: Vec<u8>) -> Response {
         Err(err) => tracing::error!(error = %err, "wechat sandbox: cannot sign an answer"),
     }
     if body.is_empty() { builder.finish() } else { builder.content_type("application/json; charset=utf-8").body(body) }
+}
+
+/// An answer lost on the way back: its body fails at once, so the server cuts the connection
+/// and the client is left not knowing what happened (the operation did).
+pub(crate) fn lost() -> Response {
+    Response::builder().content_type("application/json").body(Body::from_async_read(Cut))
+}
+
+struct Cut;
+
+impl tokio::io::AsyncRead for Cut {
+    fn poll_read(self: Pin<&mut Self>, _: &mut Context<'_>, _: &mut tokio::io::ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Err(io::Error::new(io::ErrorKind::ConnectionAborted, "wechat sandbox: reply lost")))
+    }
 }

@@ -41,17 +41,20 @@ async fn handle(sb: Arc<WechatSandbox>, mut req: Request) -> Response {
     if let Err(err) = auth {
         return respond::error(&sb, &err);
     }
-    let delay = match sb.take_fault() {
-        Some(FaultMode::Error) => return respond::error(&sb, &fail(500, "SYSTEM_ERROR", "系统错误")),
-        Some(FaultMode::Timeout) => true,
-        None => false,
-    };
-    let answer = dispatch(&sb, &req, &body);
-    if delay {
-        // The realistic worst case: the operation happened, the caller gave up waiting.
-        tokio::time::sleep(TIMEOUT_FAULT_DELAY).await;
+    let fault = sb.take_fault();
+    if fault == Some(FaultMode::Error) {
+        return respond::error(&sb, &fail(500, "SYSTEM_ERROR", "系统错误"));
     }
-    answer
+    let answer = dispatch(&sb, &req, &body);
+    match fault {
+        Some(FaultMode::Timeout) => {
+            // The realistic worst case: the operation happened, the caller gave up waiting.
+            tokio::time::sleep(TIMEOUT_FAULT_DELAY).await;
+            answer
+        }
+        Some(FaultMode::LostReply) => respond::lost(),
+        _ => answer,
+    }
 }
 
 fn dispatch(sb: &WechatSandbox, req: &Request, body: &[u8]) -> Response {
