@@ -3,20 +3,29 @@
 except for the gateway (base URL) and the keys: partner (service-provider) mode, public-key mode.
 
 Usage: wechat_sdk.py SANDBOX_BASE_URL CREDENTIALS_JSON
-  SANDBOX_BASE_URL  e.g. http://127.0.0.1:8080/sandbox/wechat
+  SANDBOX_BASE_URL  e.g. http://127.0.0.1:8080/sandbox/wechat, or http://127.0.0.1:8080 for a
+                    sandbox served at the root (as WeChat's own host)
   CREDENTIALS_JSON  written by the sandbox (`WechatSandbox::sdk_credentials_json`): mchid, appid,
-                    cert_serial_no, private_key, apiv3_key, public_key_id, public_key, sub_mchid
+                    cert_serial_no, private_key, apiv3_key, public_key_id, public_key, sub_mchid,
+                    sub_appid; optionally bill_date and bill_out_trade_no (a day whose bill is
+                    ready and an order paid that day; the bill checks are skipped without them)
+
+WeChat signs "the URL minus the domain". The SDK signs the path after its gateway, so its gateway
+is the sandbox's origin and, for a mounted sandbox, the mount prefix goes in front of every API
+path (see `point_at`): what the SDK signs is then the whole path it requests.
 
 Every SDK call verifies the sandbox's response signature itself (it raises otherwise). Exits 0
 and prints "N passed, 0 failed" when every check holds.
 """
 
+import gzip
 import hashlib
 import json
 import queue
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -25,6 +34,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from wechatpayv3 import WeChatPay, WeChatPayType
 
 CHECKS = []
+# WeChat's refund answers always carry every one of these.
+REFUND_AMOUNT_KEYS = sorted([
+    "total", "refund", "from", "payer_total", "payer_refund", "settlement_total", "settlement_refund",
+    "discount_refund", "currency",
+])
 
 
 def check(name, condition, detail=""):
@@ -64,6 +78,30 @@ class Inbox:
     def next(self, timeout=10):
         return self.received.get(timeout=timeout)
 
+    def nothing_within(self, seconds):
+        try:
+            self.received.get(timeout=seconds)
+            return False
+        except queue.Empty:
+            return True
+
+
+def point_at(wxpay, base):
+    """Sends the SDK to `base`: its gateway is the origin, and a mount prefix (e.g.
+    `/sandbox/wechat`) is put in front of the API paths, so that the SDK signs and requests the
+    same whole path. Paths that already carry it (bill downloads) are left alone."""
+    parts = urllib.parse.urlsplit(base)
+    prefix = parts.path.rstrip("/")
+    wxpay._core._gate_way = f"{parts.scheme}://{parts.netloc}"
+    if not prefix:
+        return
+    request = wxpay._core.request
+
+    def prefixed(path, *args, **kwargs):
+        return request(path if path.startswith(prefix + "/") else prefix + path, *args, **kwargs)
+
+    wxpay._core.request = prefixed
+
 
 def control(base, path, payload):
     request = urllib.request.Request(
@@ -93,8 +131,8 @@ def main():
         public_key_id=creds["public_key_id"],
         timeout=(5, 20),
     )
-    # The only change to the SDK: its gateway is the sandbox, not api.mch.weixin.qq.com.
-    wxpay._core._gate_way = base
+    # The only change to the SDK: it talks to the sandbox, not api.mch.weixin.qq.com.
+    point_at(wxpay, base)
 
     # Native order: create, repeat (idempotent), query, close.
     first = out_no("SDKN")
@@ -154,6 +192,8 @@ def main():
         out_trade_no=second, reason="SDK 退款", sub_mchid=sub_mchid,
     )
     check("refund accepted", code == 200 and json.loads(message)["status"] in ("PROCESSING", "SUCCESS"), message)
+    check("refund answer carries the whole amount",
+          code == 200 and sorted(json.loads(message)["amount"]) == REFUND_AMOUNT_KEYS, message)
     code, message = wxpay.refund(
         out_refund_no=out_no("SDKR"), amount={"refund": 61, "total": 100, "currency": "CNY"},
         out_trade_no=second, sub_mchid=sub_mchid,
@@ -161,12 +201,16 @@ def main():
     check("refund above the rest refused", code == 400, f"{code} {message}")
     code, message = wxpay.query_refund(out_refund_no=refund_no, sub_mchid=sub_mchid)
     check("query_refund → SUCCESS", code == 200 and json.loads(message)["status"] == "SUCCESS", message)
+    check("query_refund carries the whole amount",
+          code == 200 and sorted(json.loads(message)["amount"]) == REFUND_AMOUNT_KEYS, message)
     headers, body = inbox.next()
     result = wxpay.callback(headers, body)
     resource = (result or {}).get("resource", {})
     check("REFUND.SUCCESS verified and decrypted",
           result is not None and result["event_type"] == "REFUND.SUCCESS"
           and resource.get("out_refund_no") == refund_no and resource.get("amount", {}).get("refund") == 40, result)
+    check("refund notification amount as WeChat's",
+          sorted(resource.get("amount", {})) == ["payer_refund", "payer_total", "refund", "total"], resource)
 
     # Barcode (codepay) and reverse.
     code, message = wxpay.pay(
@@ -185,17 +229,62 @@ def main():
     code, message = wxpay.query(out_trade_no=paying, sub_mchid=sub_mchid)
     check("query → REVOKED", code == 200 and json.loads(message)["trade_state"] == "REVOKED", message)
 
-    # Trade bill: link (signed answer), then the file (unsigned, checked by its SHA1).
+    # The sub-merchant's own app is accepted; another one is refused.
+    code, message = wxpay.pay(
+        description="SDK 子商户应用", out_trade_no=out_no("SDKS"), amount={"total": 3},
+        payer={"sub_openid": "oSubOpenid000000000000000000"}, sub_mchid=sub_mchid, sub_appid=creds["sub_appid"],
+        pay_type=WeChatPayType.JSAPI,
+    )
+    check("jsapi with the sub-merchant's sub_appid", code == 200 and "prepay_id" in json.loads(message), message)
+    code, message = wxpay.pay(
+        description="SDK 子商户应用", out_trade_no=out_no("SDKS"), amount={"total": 3},
+        payer={"sub_openid": "oSubOpenid000000000000000000"}, sub_mchid=sub_mchid, sub_appid="wx0000000000000000",
+        pay_type=WeChatPayType.JSAPI,
+    )
+    check("another sub_appid → 400 PARAM_ERROR", code == 400 and "PARAM_ERROR" in str(message), f"{code} {message}")
+
+    # A lost reply: the SDK's call fails, but the order was closed.
+    lost = out_no("SDKL")
+    code, message = wxpay.pay(description="SDK 丢失应答", out_trade_no=lost, amount={"total": 4}, sub_mchid=sub_mchid)
+    check("order for a lost reply", code == 200, message)
+    check("fail-next lost_reply → 200", control(base, "/simulate/fail-next", {"count": 1, "mode": "lost_reply"}) == 200)
+    try:
+        code, message = wxpay.close(out_trade_no=lost, sub_mchid=sub_mchid)
+        check("lost reply → the call fails", False, f"answered {code} {message}")
+    except Exception as err:  # requests' ConnectionError / ChunkedEncodingError
+        check("lost reply → the call fails", True, str(err))
+    code, message = wxpay.query(out_trade_no=lost, sub_mchid=sub_mchid)
+    check("…but the order was closed", code == 200 and json.loads(message)["trade_state"] == "CLOSED", message)
+
+    # A payment whose notification is lost: paid, and nothing is sent.
+    quiet = out_no("SDKQ")
+    code, message = wxpay.pay(description="SDK 无通知", out_trade_no=quiet, amount={"total": 6}, sub_mchid=sub_mchid)
+    check("simulate/pay notify=false → 200",
+          control(base, "/simulate/pay", {"out_trade_no": quiet, "notify": False}) == 200)
+    code, message = wxpay.query(out_trade_no=quiet, sub_mchid=sub_mchid)
+    check("…paid", code == 200 and json.loads(message)["trade_state"] == "SUCCESS", message)
+    check("…and no notification", inbox.nothing_within(1.5))
+
+    # Trade bill: today's is not ready (WeChat makes day D's bill on D+1 from 10:00).
     today = datetime.now(timezone(timedelta(hours=8))).strftime("%Y-%m-%d")
     code, message = wxpay.trade_bill(bill_date=today, sub_mchid=sub_mchid)
-    link = json.loads(message) if code == 200 else {}
-    check("trade_bill → download_url", link.get("download_url", "").startswith(base), message)
-    if link:
-        code, content = wxpay.download_bill(link["download_url"])
-        digest = hashlib.sha1(content).hexdigest()
-        text = content.decode("utf-8")
-        check("bill file matches hash_value", code == 200 and digest == link["hash_value"], f"{code} {digest}")
-        check("bill lists the paid order", f"`{second}" in text and text.startswith("交易时间,"), text[:200])
+    check("today's bill → 400 NO_STATEMENT_EXIST", code == 400 and "NO_STATEMENT_EXIST" in str(message),
+          f"{code} {message}")
+    # A ready day: link (signed answer), then the file (unsigned, gzip as the SDK asks, checked by
+    # the SHA1 of the unpacked file, UTF-8 with a BOM).
+    if creds.get("bill_date"):
+        code, message = wxpay.trade_bill(bill_date=creds["bill_date"], sub_mchid=sub_mchid)
+        link = json.loads(message) if code == 200 else {}
+        check("trade_bill → download_url", link.get("download_url", "").startswith(base), message)
+        if link:
+            code, content = wxpay.download_bill(link["download_url"])
+            original = gzip.decompress(content) if code == 200 else b""
+            digest = hashlib.sha1(original).hexdigest()
+            text = original.decode("utf-8")
+            check("bill file is gzip and matches hash_value", code == 200 and digest == link["hash_value"],
+                  f"{code} {digest}")
+            check("bill starts with a BOM and lists the paid order",
+                  text.startswith("\ufeff交易时间,") and f"`{creds['bill_out_trade_no']}" in text, text[:200])
 
     # A request signed with another merchant's key is refused by the sandbox.
     forged = WeChatPay(
@@ -204,7 +293,7 @@ def main():
         notify_url=inbox.url, partner_mode=True, public_key=creds["public_key"],
         public_key_id=creds["public_key_id"], timeout=(5, 20),
     )
-    forged._core._gate_way = base
+    point_at(forged, base)
     code, message = forged.query(out_trade_no=second, sub_mchid=sub_mchid)
     check("wrong key → 401 SIGN_ERROR", code == 401 and "SIGN_ERROR" in str(message), f"{code} {message}")
 

@@ -13,7 +13,11 @@ use std::sync::Arc;
 
 pub async fn run(config: &Config, bind: Option<String>, credentials_dir: Option<PathBuf>) -> anyhow::Result<()> {
     let dir = config.data_dir.join("sandbox");
-    let wechat = Arc::new(WechatSandbox::load_or_create(&dir).map_err(|e| anyhow!("WeChat sandbox: {e}"))?);
+    let wechat = Arc::new(
+        WechatSandbox::load_or_create(&dir)
+            .map_err(|e| anyhow!("WeChat sandbox: {e}"))?
+            .with_clock(Arc::new(juhe_domain::clock::SystemClock)),
+    );
     let alipay = Arc::new(AlipaySandbox::load_or_create(&dir).map_err(|e| anyhow!("Alipay sandbox: {e}"))?);
     let unionpay = Arc::new(UnionpaySandbox::load_or_create(&dir).map_err(|e| anyhow!("UnionPay sandbox: {e}"))?);
     if let Some(out) = credentials_dir {

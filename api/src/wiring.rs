@@ -123,7 +123,7 @@ pub async fn build_state_with(
         .build()
         .context("HTTP client for channels")?;
     let mut gateway = ChannelGateway::new(cipher.clone(), &config.public_url);
-    gateway.register(Arc::new(WechatChannel::new(http.clone())));
+    gateway.register(Arc::new(WechatChannel::new(http.clone()).with_clock(clock.clone())));
     gateway.register(Arc::new(AlipayChannel::new(http.clone())));
     gateway.register(Arc::new(UnionpayChannel::new(http)));
     // Always registered (accounts can be set up); routing uses it only when enabled.
@@ -180,7 +180,11 @@ pub async fn build_state_with(
     let sandboxes = if config.sandbox_enabled {
         let dir = config.data_dir.join("sandbox");
         Some(Sandboxes {
-            wechat: Arc::new(WechatSandbox::load_or_create(&dir).map_err(|e| anyhow::anyhow!("WeChat sandbox: {e}"))?),
+            wechat: Arc::new(
+                WechatSandbox::load_or_create(&dir)
+                    .map_err(|e| anyhow::anyhow!("WeChat sandbox: {e}"))?
+                    .with_clock(clock.clone()),
+            ),
             alipay: Arc::new(AlipaySandbox::load_or_create(&dir).map_err(|e| anyhow::anyhow!("Alipay sandbox: {e}"))?),
             unionpay: Arc::new(
                 UnionpaySandbox::load_or_create(&dir).map_err(|e| anyhow::anyhow!("UnionPay sandbox: {e}"))?,

@@ -1,10 +1,12 @@
 //! What the order service relies on: a declined create is safe to fail over, a timed-out create
-//! is unknown and was really performed (without a duplicate on retry), an unreachable channel did
-//! nothing, and nothing unverifiable is believed.
+//! is unknown and was really performed (without a duplicate on retry), a lost reply is unknown
+//! although the operation happened, an unreachable channel did nothing, and nothing unverifiable
+//! is believed.
 
 use super::support::{Harness, order, order_no};
 use juhe_adapters::crypto::generate_rsa_pkcs8_pem;
-use juhe_domain::channels::{ChannelError, PaymentChannel, TradeState};
+use juhe_domain::channels::{ChannelError, PaymentChannel, RefundRequest, RefundState, TradeState};
+use juhe_domain::money::Money;
 use juhe_domain::payments::way::PayWay;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -38,6 +40,51 @@ async fn timeout_on_create_is_unknown_and_the_order_exists_once() {
     let first = h.channel.create(&h.ctx, &order(PayWay::WxNative, &no, 100)).await.expect("create again");
     let second = h.channel.create(&h.ctx, &order(PayWay::WxNative, &no, 100)).await.expect("and again");
     assert_eq!(first.pay_data, second.pay_data, "one trade, one code_url");
+}
+
+fn unknown<T: std::fmt::Debug>(result: Result<T, ChannelError>) {
+    assert!(matches!(result, Err(ChannelError::Unknown(_))), "the outcome is unknown: {result:?}");
+}
+
+#[tokio::test]
+async fn a_lost_reply_leaves_the_outcome_unknown_but_the_operation_happened() {
+    let h = Harness::start().await;
+    let started = Instant::now();
+
+    let no = order_no("LR");
+    h.fail_next(1, "lost_reply").await;
+    unknown(h.channel.create(&h.ctx, &order(PayWay::WxNative, &no, 1000)).await);
+    assert_eq!(h.channel.query(&h.ctx, &no).await.expect("query").state, TradeState::NotPaid, "created");
+
+    assert_eq!(h.simulate_pay(&no).await, 200);
+    let refund_no = order_no("LRR");
+    let refund = RefundRequest {
+        order_no: no.clone(),
+        channel_trade_no: None,
+        refund_no: refund_no.clone(),
+        order_amount: Money(1000),
+        amount: Money(400),
+        reason: None,
+    };
+    h.fail_next(1, "lost_reply").await;
+    unknown(h.channel.refund(&h.ctx, &refund).await);
+    let made = h.channel.refund_query(&h.ctx, &no, &refund_no).await.expect("refund query");
+    assert_eq!(made.state, RefundState::Succeeded, "the refund was made");
+
+    let open = order_no("LRC");
+    h.channel.create(&h.ctx, &order(PayWay::WxNative, &open, 100)).await.expect("create");
+    h.fail_next(1, "lost_reply").await;
+    unknown(h.channel.close(&h.ctx, &open).await);
+    assert_eq!(h.channel.query(&h.ctx, &open).await.expect("query").state, TradeState::Closed, "closed");
+    assert!(started.elapsed() < Duration::from_secs(5), "cut at once, not a timeout");
+}
+
+#[tokio::test]
+async fn fault_modes_are_checked() {
+    let h = Harness::start().await;
+    let (status, body) = h.control("/simulate/fail-next", json!({ "count": 1, "mode": "sometimes" })).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("lost_reply")), "{body}");
 }
 
 #[tokio::test]

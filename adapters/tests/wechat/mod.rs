@@ -1,9 +1,12 @@
 mod barcode;
 mod bill;
 mod cert_mode;
+mod clock;
 mod faults;
 mod notifications;
 mod orders;
 mod refunds;
 mod sdk;
+mod signing;
+mod sub_appid;
 mod support;

@@ -120,3 +120,34 @@ async fn tampered_wrongly_signed_or_stale_notifications_are_refused() {
     let bare = Captured { headers: Vec::new(), body: captured.body.clone() };
     assert!(is_bad(h.channel.parse_notification(&h.ctx, &bare.request()).await), "no headers");
 }
+
+#[tokio::test]
+async fn a_payment_whose_notification_is_lost_is_paid_but_unannounced() {
+    let h = Harness::start().await;
+    let no = order_no("LOST");
+    h.channel.create(&h.ctx, &order(PayWay::WxNative, &no, 700)).await.expect("create");
+    assert_eq!(h.simulate_pay_unnotified(&no).await, 200);
+    assert_eq!(h.channel.query(&h.ctx, &no).await.expect("query").state, TradeState::Paid, "paid all the same");
+
+    // The next notification sent is the refund's: the payment's never was.
+    let refund_no = order_no("LOSTR");
+    let request = RefundRequest {
+        order_no: no.clone(),
+        channel_trade_no: None,
+        refund_no: refund_no.clone(),
+        order_amount: Money(700),
+        amount: Money(100),
+        reason: None,
+    };
+    h.channel.refund(&h.ctx, &request).await.expect("refund");
+    let first = h.channel.parse_notification(&h.ctx, &h.notification(0).await.request()).await.expect("verified");
+    assert!(matches!(first, ChannelNotification::Refund { refund_no: ref got, .. } if *got == refund_no), "{first:?}");
+    assert_eq!(h.notifications_received(), 1);
+
+    // By default the payer's payment is announced.
+    let told = order_no("TOLD");
+    h.channel.create(&h.ctx, &order(PayWay::WxNative, &told, 700)).await.expect("create");
+    assert_eq!(h.simulate_pay(&told).await, 200);
+    let second = h.channel.parse_notification(&h.ctx, &h.notification(1).await.request()).await.expect("verified");
+    assert!(matches!(second, ChannelNotification::Payment { ref order_no, .. } if *order_no == told), "{second:?}");
+}

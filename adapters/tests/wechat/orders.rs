@@ -89,12 +89,12 @@ async fn jsapi_and_mini_pay_data_carry_a_valid_pay_sign() {
     assert!(!signer.verify_rsa_sha256_b64(&public, b"other", text(js, "paySign")));
 
     // Mini-program with the merchant's own app: the payer is a sub_openid, appId the sub_appid.
-    let ctx = h.ctx_with_sub_appid("wx1234567890abcdef");
+    let ctx = h.ctx_with_sub_appid(&h.own_sub_appid());
     let mut mini = order(PayWay::WxMini, &order_no("MINI"), 100);
     mini.payer_id = Some("oSubOpenid000000000000000000".into());
     let created = h.channel.create(&ctx, &mini).await.expect("mini");
     let js = &created.pay_data["jsapi"];
-    assert_eq!(text(js, "appId"), "wx1234567890abcdef");
+    assert_eq!(text(js, "appId"), h.own_sub_appid());
     let message = format!(
         "{}\n{}\n{}\n{}\n",
         text(js, "appId"),

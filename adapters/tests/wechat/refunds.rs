@@ -64,3 +64,74 @@ async fn refund_system_error_is_unknown() {
     let result = h.channel.refund(&h.ctx, &refund(&no, &order_no("R"), 100)).await;
     assert!(matches!(result, Err(ChannelError::Unknown(_))), "money may have moved: {result:?}");
 }
+
+/// WeChat's refund answers always carry the whole `amount` object.
+const REFUND_AMOUNT_KEYS: [&str; 9] = [
+    "currency",
+    "discount_refund",
+    "from",
+    "payer_refund",
+    "payer_total",
+    "refund",
+    "settlement_refund",
+    "settlement_total",
+    "total",
+];
+
+fn keys(value: &serde_json::Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = value.as_object().expect("object").keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    keys
+}
+
+/// Opens a notification's AEAD_AES_256_GCM resource with the APIv3 key.
+fn decrypt_resource(h: &Harness, body: &[u8]) -> serde_json::Value {
+    use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+    use base64::Engine;
+    let envelope: serde_json::Value = serde_json::from_slice(body).expect("envelope");
+    let resource = &envelope["resource"];
+    let text = |key: &str| resource[key].as_str().expect("resource field").to_owned();
+    let api_v3_key = h.ctx.secrets.expose()["api_v3_key"].as_str().expect("api_v3_key").to_owned();
+    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, api_v3_key.as_bytes()).expect("key"));
+    let nonce = Nonce::try_assume_unique_for_key(text("nonce").as_bytes()).expect("nonce");
+    let mut sealed = base64::engine::general_purpose::STANDARD.decode(text("ciphertext")).expect("b64");
+    let plain = key.open_in_place(nonce, Aad::from(text("associated_data").as_bytes()), &mut sealed).expect("open");
+    serde_json::from_slice(plain).expect("resource json")
+}
+
+#[tokio::test]
+async fn refund_answers_and_notifications_carry_the_amount_object() {
+    let h = Harness::start().await;
+    let no = order_no("RAM");
+    h.channel.create(&h.ctx, &order(PayWay::WxNative, &no, 1000)).await.expect("create");
+    assert_eq!(h.simulate_pay(&no).await, 200);
+    let refund_no = order_no("R");
+    let body = serde_json::json!({
+        "sub_mchid": h.sub_mchid(), "out_trade_no": no, "out_refund_no": refund_no, "notify_url": h.ctx.notify_url,
+        "amount": { "refund": 300, "total": 1000, "currency": "CNY" }
+    });
+    let created = h.signed("POST", "/v3/refund/domestic/refunds", Some(&body)).await;
+    assert_eq!(created.status, 200, "{}", created.json());
+    let amount = &created.json()["amount"];
+    assert_eq!(keys(amount), REFUND_AMOUNT_KEYS, "{amount}");
+    assert_eq!(amount["total"], 1000);
+    assert_eq!(amount["refund"], 300);
+    assert_eq!(amount["payer_total"], 1000);
+    assert_eq!(amount["payer_refund"], 300);
+    assert_eq!(amount["settlement_total"], 1000);
+    assert_eq!(amount["settlement_refund"], 300);
+    assert_eq!(amount["discount_refund"], 0);
+    assert_eq!(amount["currency"], "CNY");
+    assert_eq!(amount["from"], serde_json::json!([]));
+
+    let query_path = format!("/v3/refund/domestic/refunds/{refund_no}?sub_mchid={}", h.sub_mchid());
+    let queried = h.signed("GET", &query_path, None).await.json();
+    assert_eq!(keys(&queried["amount"]), REFUND_AMOUNT_KEYS);
+    assert_eq!(queried["amount"]["settlement_refund"], 300);
+
+    // The notification's resource lists fewer amount fields, as WeChat's does.
+    let notice = decrypt_resource(&h, &h.notification(1).await.body);
+    assert_eq!(notice["out_refund_no"], refund_no.as_str());
+    assert_eq!(keys(&notice["amount"]), ["payer_refund", "payer_total", "refund", "total"]);
+    assert_eq!(notice["amount"]["payer_refund"], 300);
+}

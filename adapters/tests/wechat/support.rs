@@ -1,10 +1,13 @@
-//! A WeChat sandbox on a random port (nested at `/sandbox/wechat`, as the server mounts it), a
-//! notification receiver beside it, and a `WechatChannel` with a provisioned account.
+//! A WeChat sandbox on a random port (nested at `/sandbox/wechat`, as the server mounts it, or
+//! at the root, as WeChat's own host), a notification receiver beside it, and a `WechatChannel`
+//! with a provisioned account. Sandbox and channel share a clock the tests can set.
 
 use juhe_adapters::channels::wechat::{WechatChannel, WechatSandbox};
+use juhe_adapters::crypto::rsa_sign_pkcs8_pem_b64;
 use juhe_domain::channels::{
     BindingStatus, ChannelAccount, ChannelBinding, ChannelCode, ChannelContext, CreateOrder, InboundRequest,
 };
+use juhe_domain::clock::Clock;
 use juhe_domain::ids::{MerchantId, PlatformId};
 use juhe_domain::money::Money;
 use juhe_domain::payments::way::PayWay;
@@ -19,6 +22,42 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tempfile::TempDir;
 use time::OffsetDateTime;
+
+/// The wall clock moved by an offset the test sets (time keeps running from there).
+#[derive(Default)]
+pub struct TestClock {
+    offset: Mutex<time::Duration>,
+}
+
+impl TestClock {
+    /// From now on the clock reads `at` (and runs on from it).
+    pub fn set(&self, at: OffsetDateTime) {
+        *self.offset.lock().expect("clock") = at - OffsetDateTime::now_utc();
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc() + *self.offset.lock().expect("clock")
+    }
+}
+
+/// A raw answer of the sandbox.
+pub struct RawAnswer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl RawAnswer {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
 
 /// A notification as the receiver got it.
 #[derive(Clone, Debug)]
@@ -43,37 +82,51 @@ impl Captured {
     }
 }
 
+/// Where the sandbox is served.
+const MOUNT: &str = "/sandbox/wechat";
+
 pub struct Harness {
     pub dir: TempDir,
     pub sandbox: Arc<WechatSandbox>,
-    /// `http://127.0.0.1:PORT/sandbox/wechat`.
+    /// `http://127.0.0.1:PORT/sandbox/wechat` (or `http://127.0.0.1:PORT` at the root).
     pub sandbox_url: String,
     pub channel: WechatChannel,
     pub ctx: ChannelContext,
     pub http: reqwest::Client,
+    /// The time of both the sandbox and the channel.
+    pub clock: Arc<TestClock>,
     inbox: Arc<Mutex<Vec<Captured>>>,
+}
+
+fn client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder().timeout(timeout).build().expect("client")
 }
 
 impl Harness {
     pub async fn start() -> Self {
-        Self::start_with(reqwest::Client::builder().timeout(Duration::from_secs(5)).build().expect("client")).await
+        Self::start_with(client(Duration::from_secs(5))).await
     }
 
     /// With the adapter using `http` (e.g. a 1 s timeout).
     pub async fn start_with(http_for_channel: reqwest::Client) -> Self {
-        Self::start_inner(http_for_channel, None).await
+        Self::start_inner(http_for_channel, None, MOUNT).await
+    }
+
+    /// The sandbox served at the root of its host, as WeChat's API is (base URL without a path).
+    pub async fn start_at_root() -> Self {
+        Self::start_inner(client(Duration::from_secs(5)), None, "").await
     }
 
     /// The sandbox in certificate mode: it signs with `private_key_pem` and names
     /// `certificate_pem`'s serial; the account trusts that certificate (no public key).
     pub async fn start_with_certificate(private_key_pem: &str, certificate_pem: &str) -> Self {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().expect("client");
-        Self::start_inner(http, Some((private_key_pem, certificate_pem))).await
+        Self::start_inner(client(Duration::from_secs(5)), Some((private_key_pem, certificate_pem)), MOUNT).await
     }
 
-    async fn start_inner(http_for_channel: reqwest::Client, certificate: Option<(&str, &str)>) -> Self {
+    async fn start_inner(http_for_channel: reqwest::Client, certificate: Option<(&str, &str)>, mount: &str) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut sandbox = WechatSandbox::load_or_create(dir.path()).expect("sandbox");
+        let clock = Arc::new(TestClock::default());
+        let mut sandbox = WechatSandbox::load_or_create(dir.path()).expect("sandbox").with_clock(clock.clone());
         if let Some((key, cert)) = certificate {
             sandbox = sandbox.with_platform_certificate(key, cert).expect("certificate mode");
         }
@@ -81,7 +134,9 @@ impl Harness {
         sandbox.set_notify_retry_delays(vec![Duration::ZERO, Duration::from_millis(200), Duration::from_millis(200)]);
         let inbox: Arc<Mutex<Vec<Captured>>> = Arc::default();
         let sink = inbox.clone();
-        let app = Route::new().nest("/sandbox/wechat", sandbox.clone().routes()).at(
+        let routes = sandbox.clone().routes();
+        let app = if mount.is_empty() { routes } else { Route::new().nest(mount, routes) };
+        let app = app.at(
             "/callbacks/wechat/acc-1",
             post(make(move |mut req: Request| {
                 let sink = sink.clone();
@@ -101,7 +156,7 @@ impl Harness {
         let addr = *acceptor.local_addr()[0].as_socket_addr().expect("tcp address");
         tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
         let base = format!("http://{addr}");
-        let sandbox_url = format!("{base}/sandbox/wechat");
+        let sandbox_url = format!("{base}{mount}");
         let notify_url = format!("{base}/callbacks/wechat/acc-1");
         let (config, secrets) = sandbox.provision_account(&sandbox_url);
         let sub_mchid = sandbox.provision_sub_merchant();
@@ -110,9 +165,10 @@ impl Harness {
             dir,
             sandbox,
             sandbox_url,
-            channel: WechatChannel::new(http_for_channel),
+            channel: WechatChannel::new(http_for_channel).with_clock(clock.clone()),
             ctx,
             http: reqwest::Client::new(),
+            clock,
             inbox,
         }
     }
@@ -140,6 +196,61 @@ impl Harness {
         self.ctx.binding.as_ref().expect("binding").sub_merchant_id.clone()
     }
 
+    /// The sub-merchant's own app, provisioned with it by the sandbox.
+    pub fn own_sub_appid(&self) -> String {
+        self.sandbox.sub_appid(&self.sub_mchid()).expect("an issued sub_mchid has an app")
+    }
+
+    /// The path part of `sandbox_url` (`/sandbox/wechat`, or empty at the root).
+    pub fn mount(&self) -> &str {
+        let after_scheme = self.sandbox_url.split_once("://").map_or("", |(_, rest)| rest);
+        after_scheme.find('/').map_or("", |at| &after_scheme[at..])
+    }
+
+    /// A request to `sandbox_url` + `path`, signed by the service provider at the clock's time
+    /// over the whole path requested, as WeChat wants.
+    pub async fn signed(&self, method: &str, path: &str, body: Option<&Value>) -> RawAnswer {
+        let whole = format!("{}{path}", self.mount());
+        self.signed_as(method, path, body, &whole, self.clock.now().unix_timestamp()).await
+    }
+
+    /// The same, with the signature over `signed_path` at `timestamp` (to make it wrong).
+    pub async fn signed_as(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        signed_path: &str,
+        timestamp: i64,
+    ) -> RawAnswer {
+        let config = &self.ctx.account.config;
+        let text = |key: &str| config[key].as_str().expect("config").to_owned();
+        let payload = body.map(Value::to_string).unwrap_or_default();
+        let nonce = uuid::Uuid::new_v4().simple().to_string().to_uppercase();
+        let message = format!("{method}\n{signed_path}\n{timestamp}\n{nonce}\n{payload}\n");
+        let key = self.ctx.secrets.expose()["private_key_pem"].as_str().expect("pem");
+        let signature = rsa_sign_pkcs8_pem_b64(key, message.as_bytes()).expect("sign");
+        let authorization = format!(
+            "WECHATPAY2-SHA256-RSA2048 mchid=\"{}\",nonce_str=\"{nonce}\",timestamp=\"{timestamp}\",serial_no=\"{}\",signature=\"{signature}\"",
+            text("sp_mchid"),
+            text("serial_no")
+        );
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.sandbox_url))
+            .header("Authorization", authorization)
+            .header("Accept", "application/json");
+        if body.is_some() {
+            request = request.header("Content-Type", "application/json").body(payload);
+        }
+        let response = request.send().await.expect("send");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.expect("body").to_vec();
+        RawAnswer { status, headers, body }
+    }
+
     pub async fn control(&self, path: &str, body: Value) -> (u16, Value) {
         let resp = self.http.post(format!("{}{path}", self.sandbox_url)).json(&body).send().await.expect("control");
         let status = resp.status().as_u16();
@@ -148,6 +259,16 @@ impl Harness {
 
     pub async fn simulate_pay(&self, out_trade_no: &str) -> u16 {
         self.control("/simulate/pay", json!({ "out_trade_no": out_trade_no })).await.0
+    }
+
+    /// The payer pays, and WeChat's notification is lost (never sent).
+    pub async fn simulate_pay_unnotified(&self, out_trade_no: &str) -> u16 {
+        self.control("/simulate/pay", json!({ "out_trade_no": out_trade_no, "notify": false })).await.0
+    }
+
+    /// How many notifications arrived so far.
+    pub fn notifications_received(&self) -> usize {
+        self.inbox.lock().expect("inbox").len()
     }
 
     pub async fn fail_next(&self, count: u32, mode: &str) {

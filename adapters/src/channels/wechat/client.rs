@@ -13,6 +13,7 @@ use juhe_domain::channels::{
     Created, InboundRequest, PaymentChannel, RefundRequest, RefundState, RefundStatus, ReverseOutcome, TradeState,
     TradeStatus,
 };
+use juhe_domain::clock::{Clock, SystemClock};
 use juhe_domain::payments::way::PayWay;
 use reqwest::Method;
 use serde_json::json;
@@ -29,12 +30,20 @@ const REFUNDS: &str = "/v3/refund/domestic/refunds";
 pub struct WechatChannel {
     http: reqwest::Client,
     accounts: AccountCache,
+    clock: Arc<dyn Clock>,
 }
 
 impl WechatChannel {
     /// `http` decides timeouts and TLS; every request is signed here.
     pub fn new(http: reqwest::Client) -> Self {
-        Self { http, accounts: AccountCache::default() }
+        Self { http, accounts: AccountCache::default(), clock: Arc::new(SystemClock) }
+    }
+
+    /// Signs and checks timestamps (±300 s) with `clock` instead of the wall clock: the server
+    /// passes its own, so juhe and its sandbox agree on the time when tests move it.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     fn account(&self, ctx: &ChannelContext) -> ChannelResult<Arc<Account>> {
@@ -107,19 +116,21 @@ impl PaymentChannel for WechatChannel {
             scene_info,
         };
         let path = format!("{TRANSACTIONS}/{endpoint}");
-        let prepay: PrepayResponse = match call(&self.http, &account, Method::POST, &path, Some(&body)).await? {
-            Answer::Success(raw) => parse(&raw)?,
-            Answer::Failure(f) => return Err(f.into_error(Stakes::Creation)),
-        };
+        let prepay: PrepayResponse =
+            match call(&self.http, self.clock.as_ref(), &account, Method::POST, &path, Some(&body)).await? {
+                Answer::Success(raw) => parse(&raw)?,
+                Answer::Failure(f) => return Err(f.into_error(Stakes::Creation)),
+            };
         let broken = |field: &str| ChannelError::Unknown(format!("prepay answer without {field}"));
         let app_id = sub_appid.as_deref().unwrap_or(&account.sp_appid);
+        let now = self.clock.now().unix_timestamp();
         let pay_data = match req.way {
             PayWay::WxNative => json!({ "code_url": prepay.code_url.ok_or_else(|| broken("code_url"))? }),
             PayWay::WxH5 => json!({ "h5_url": prepay.h5_url.ok_or_else(|| broken("h5_url"))? }),
             PayWay::WxApp => {
-                pay_data::app(&account, app_id, &sub_mchid, &prepay.prepay_id.ok_or_else(|| broken("prepay_id"))?)?
+                pay_data::app(&account, app_id, &sub_mchid, &prepay.prepay_id.ok_or_else(|| broken("prepay_id"))?, now)?
             }
-            _ => pay_data::jsapi(&account, app_id, &prepay.prepay_id.ok_or_else(|| broken("prepay_id"))?)?,
+            _ => pay_data::jsapi(&account, app_id, &prepay.prepay_id.ok_or_else(|| broken("prepay_id"))?, now)?,
         };
         Ok(Created { pay_data, channel_trade_no: None })
     }
@@ -142,7 +153,7 @@ impl PaymentChannel for WechatChannel {
             }),
         };
         let path = format!("{TRANSACTIONS}/codepay");
-        match call(&self.http, &account, Method::POST, &path, Some(&body)).await? {
+        match call(&self.http, self.clock.as_ref(), &account, Method::POST, &path, Some(&body)).await? {
             Answer::Success(raw) => match serde_json::from_slice::<Transaction>(&raw) {
                 Ok(tx) => checked_trade(tx, &body.out_trade_no, &body.sub_mchid),
                 // Some answers (202) carry only `{code: USERPAYING}`: the payer is confirming.
@@ -161,7 +172,7 @@ impl PaymentChannel for WechatChannel {
         let account = self.account(ctx)?;
         let sub_mchid = path_segment(ctx.sub_merchant_id()?)?;
         let path = format!("{}?sp_mchid={}&sub_mchid={sub_mchid}", order_path(order_no, "")?, account.sp_mchid);
-        match call::<()>(&self.http, &account, Method::GET, &path, None).await? {
+        match call::<()>(&self.http, self.clock.as_ref(), &account, Method::GET, &path, None).await? {
             Answer::Success(raw) => checked_trade(parse(&raw)?, order_no, sub_mchid),
             // Only WeChat's explicit code proves absence (the order service may fail over on it).
             Answer::Failure(f) if f.is_code("ORDER_NOT_EXIST") => {
@@ -175,7 +186,7 @@ impl PaymentChannel for WechatChannel {
         let account = self.account(ctx)?;
         let body = CloseRequest { sp_mchid: account.sp_mchid.clone(), sub_mchid: ctx.sub_merchant_id()?.to_owned() };
         let path = order_path(order_no, "/close")?;
-        match call(&self.http, &account, Method::POST, &path, Some(&body)).await? {
+        match call(&self.http, self.clock.as_ref(), &account, Method::POST, &path, Some(&body)).await? {
             Answer::Success(_) => Ok(()),
             Answer::Failure(f) => Err(f.into_error(Stakes::Effectful)),
         }
@@ -190,7 +201,7 @@ impl PaymentChannel for WechatChannel {
             sub_mchid: ctx.sub_merchant_id()?.to_owned(),
         };
         let path = order_path(order_no, "/reverse")?;
-        match call(&self.http, &account, Method::POST, &path, Some(&body)).await? {
+        match call(&self.http, self.clock.as_ref(), &account, Method::POST, &path, Some(&body)).await? {
             Answer::Success(_) => Ok(ReverseOutcome::Reversed),
             Answer::Failure(f) => Err(f.into_error(Stakes::Effectful)),
         }
@@ -211,7 +222,7 @@ impl PaymentChannel for WechatChannel {
                 currency: "CNY".into(),
             },
         };
-        match call(&self.http, &account, Method::POST, REFUNDS, Some(&body)).await? {
+        match call(&self.http, self.clock.as_ref(), &account, Method::POST, REFUNDS, Some(&body)).await? {
             Answer::Success(raw) => Ok(refund_status(&parse::<Refund>(&raw)?)),
             Answer::Failure(f) => Err(f.into_error(Stakes::Effectful)),
         }
@@ -221,7 +232,7 @@ impl PaymentChannel for WechatChannel {
         let account = self.account(ctx)?;
         let sub_mchid = path_segment(ctx.sub_merchant_id()?)?;
         let path = format!("{REFUNDS}/{}?sub_mchid={sub_mchid}", path_segment(refund_no)?);
-        match call::<()>(&self.http, &account, Method::GET, &path, None).await? {
+        match call::<()>(&self.http, self.clock.as_ref(), &account, Method::GET, &path, None).await? {
             Answer::Success(raw) => {
                 let refund: Refund = parse(&raw)?;
                 if refund.out_trade_no != order_no || refund.out_refund_no != refund_no {
@@ -245,7 +256,7 @@ impl PaymentChannel for WechatChannel {
         req: &InboundRequest<'_>,
     ) -> ChannelResult<ChannelNotification> {
         let account = self.account(ctx)?;
-        notify::parse(&account, req)
+        notify::parse(&account, req, self.clock.now().unix_timestamp())
     }
 
     fn ack(&self, accepted: bool) -> Ack {
@@ -262,16 +273,17 @@ impl PaymentChannel for WechatChannel {
 
     async fn download_bill(&self, ctx: &ChannelContext, date: Date) -> ChannelResult<Vec<u8>> {
         let account = self.account(ctx)?;
-        let mut path = format!("/v3/bill/tradebill?bill_date={}&bill_type=ALL", bill::date_text(date));
+        let mut path = format!("/v3/bill/tradebill?bill_date={}&bill_type=ALL&tar_type=GZIP", bill::date_text(date));
         if let Some(binding) = &ctx.binding {
             path.push_str(&format!("&sub_mchid={}", path_segment(&binding.sub_merchant_id)?));
         }
-        let link: BillLink = match call::<()>(&self.http, &account, Method::GET, &path, None).await? {
-            Answer::Success(raw) => parse(&raw)?,
-            Answer::Failure(f) => return Err(f.into_error(Stakes::Effectful)),
-        };
+        let link: BillLink =
+            match call::<()>(&self.http, self.clock.as_ref(), &account, Method::GET, &path, None).await? {
+                Answer::Success(raw) => parse(&raw)?,
+                Answer::Failure(f) => return Err(f.into_error(Stakes::Effectful)),
+            };
         let file_path = bill::relative_download_path(&account.base_url, &link.download_url)?;
-        let file = download(&self.http, &account, &file_path).await?;
+        let file = bill::unpack(download(&self.http, self.clock.as_ref(), &account, &file_path).await?)?;
         bill::check_hash(&link, &file)?;
         Ok(file)
     }

@@ -5,7 +5,8 @@
 //! # Channel account
 //! `config` (public):
 //! - `base_url` — default `https://api.mch.weixin.qq.com`; may carry a path (the sandbox's
-//!   `…/sandbox/wechat`); what is signed is the API path and query after it;
+//!   `…/sandbox/wechat`); what is signed is the whole path and query of the URL called, that
+//!   path included (WeChat signs "the URL minus the domain");
 //! - `sp_mchid`, `sp_appid` — the service provider's merchant id and app id;
 //! - `serial_no` — serial of our merchant API certificate (goes into `Authorization`);
 //! - WeChat Pay's keys, which verify answers and notifications (at least one mode; both during
@@ -26,7 +27,12 @@
 //!
 //! Binding: `sub_merchant_id` is the `sub_mchid`; binding `config.sub_appid` (optional) is the
 //! sub-merchant's own official account / mini program: JSAPI and mini-program payers are then
-//! `sub_openid`s of it, otherwise `sp_openid`s of `sp_appid`.
+//! `sub_openid`s of it, otherwise `sp_openid`s of `sp_appid`. It is sent with every order
+//! (all ways, barcode and reverse) and must belong to the sub-merchant (WeChat refuses
+//! PARAM_ERROR otherwise).
+//!
+//! Time (request timestamps, the ±300 s window, pay-data timestamps) comes from a `Clock`
+//! (`WechatChannel::with_clock`; the wall clock by default).
 //!
 //! # Ways
 //! WX_JSAPI and WX_MINI (jsapi endpoint → `{jsapi: {…, paySign}}`), WX_NATIVE (`{code_url}`),

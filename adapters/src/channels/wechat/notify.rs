@@ -10,12 +10,11 @@ use super::sign::WechatpaySignature;
 use juhe_domain::channels::{Ack, ChannelError, ChannelNotification, ChannelResult, InboundRequest, RefundStatus};
 use juhe_domain::money::Money;
 use serde::de::DeserializeOwned;
-use time::OffsetDateTime;
 
 const ENCRYPTED: &str = "encrypt-resource";
 
-pub(crate) fn parse(account: &Account, req: &InboundRequest<'_>) -> ChannelResult<ChannelNotification> {
-    let now = OffsetDateTime::now_utc().unix_timestamp();
+/// `now` (Unix seconds) bounds the signature's timestamp window.
+pub(crate) fn parse(account: &Account, req: &InboundRequest<'_>, now: i64) -> ChannelResult<ChannelNotification> {
     WechatpaySignature::from_headers(|name| req.header(name))
         .and_then(|sig| sig.verify(&account.platform, req.body, now))
         .map_err(|err| bad(&format!("notification signature: {err}")))?;

@@ -6,11 +6,10 @@ use super::account::Account;
 use super::sign::{lines, nonce, sign_b64};
 use juhe_domain::channels::{ChannelError, ChannelResult};
 use serde_json::{Value, json};
-use time::OffsetDateTime;
 
-/// `paySign` = SHA256withRSA over `appId\ntimeStamp\nnonceStr\npackage\n`.
-pub(crate) fn jsapi(account: &Account, app_id: &str, prepay_id: &str) -> ChannelResult<Value> {
-    let timestamp = OffsetDateTime::now_utc().unix_timestamp().to_string();
+/// `paySign` = SHA256withRSA over `appId\ntimeStamp\nnonceStr\npackage\n`; `now` in Unix seconds.
+pub(crate) fn jsapi(account: &Account, app_id: &str, prepay_id: &str, now: i64) -> ChannelResult<Value> {
+    let timestamp = now.to_string();
     let nonce_str = nonce();
     let package = format!("prepay_id={prepay_id}");
     let message = lines(&[app_id.as_bytes(), timestamp.as_bytes(), nonce_str.as_bytes(), package.as_bytes()]);
@@ -29,8 +28,8 @@ pub(crate) fn jsapi(account: &Account, app_id: &str, prepay_id: &str) -> Channel
 
 /// `sign` = SHA256withRSA over `appid\ntimestamp\nnoncestr\nprepayid\n`. In partner mode
 /// `partnerid` is the sub-merchant the trade belongs to.
-pub(crate) fn app(account: &Account, app_id: &str, sub_mchid: &str, prepay_id: &str) -> ChannelResult<Value> {
-    let timestamp = OffsetDateTime::now_utc().unix_timestamp().to_string();
+pub(crate) fn app(account: &Account, app_id: &str, sub_mchid: &str, prepay_id: &str, now: i64) -> ChannelResult<Value> {
+    let timestamp = now.to_string();
     let nonce_str = nonce();
     let message = lines(&[app_id.as_bytes(), timestamp.as_bytes(), nonce_str.as_bytes(), prepay_id.as_bytes()]);
     let sign = sign_b64(&account.private_key, &message).map_err(sign_error)?;

@@ -197,16 +197,44 @@ pub struct RefundCreate {
     pub amount: RefundAmountRequest,
 }
 
+/// Where part of a refund's money comes from (`amount.from`, for promotion funds).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundFrom {
+    pub account: String,
+    pub amount: i64,
+}
+
+/// A refund's `amount` in refund answers and queries: WeChat always sends every field (those
+/// we do not use are read leniently).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundAmount {
+    pub total: i64,
+    pub refund: i64,
+    #[serde(default)]
+    pub from: Vec<RefundFrom>,
+    #[serde(default)]
+    pub payer_total: i64,
+    #[serde(default)]
+    pub payer_refund: i64,
+    #[serde(default)]
+    pub settlement_refund: i64,
+    #[serde(default)]
+    pub settlement_total: i64,
+    #[serde(default)]
+    pub discount_refund: i64,
+    #[serde(default)]
+    pub currency: String,
+}
+
+/// The `amount` of a `REFUND.*` notification resource (fewer fields than a refund answer).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundNoticeAmount {
     pub total: i64,
     pub refund: i64,
     #[serde(default)]
     pub payer_total: i64,
     #[serde(default)]
     pub payer_refund: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
 }
 
 /// A refund: refund answers and refund query answers.
@@ -241,7 +269,7 @@ pub struct RefundNotice {
     pub success_time: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_received_account: Option<String>,
-    pub amount: RefundAmount,
+    pub amount: RefundNoticeAmount,
 }
 
 /// The body of every non-2xx answer.

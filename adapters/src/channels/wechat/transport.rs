@@ -10,11 +10,11 @@ use super::account::Account;
 use super::protocol::ErrorBody;
 use super::sign::{Authorization, H_SERIAL, WechatpaySignature};
 use juhe_domain::channels::{ChannelError, ChannelResult};
-use reqwest::Method;
+use juhe_domain::clock::Clock;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, USER_AGENT};
+use reqwest::{Method, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use time::OffsetDateTime;
 
 const AGENT: &str = concat!("juhe/", env!("CARGO_PKG_VERSION"), " (wechatpay-apiv3)");
 
@@ -73,17 +73,18 @@ impl Failure {
     }
 }
 
-/// Sends one signed request. `path_and_query` is relative to the account's base URL and is
-/// exactly what is signed.
+/// Sends one signed request. `path_and_query` is relative to the account's base URL; what is
+/// signed is the whole path and query of the URL called (see [`send`]).
 pub(crate) async fn call<B: Serialize>(
     http: &reqwest::Client,
+    clock: &dyn Clock,
     account: &Account,
     method: Method,
     path_and_query: &str,
     body: Option<&B>,
 ) -> ChannelResult<Answer> {
-    let (status, headers, received) = send(http, account, method, path_and_query, body).await?;
-    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let (status, headers, received) = send(http, clock, account, method, path_and_query, body).await?;
+    let now = clock.now().unix_timestamp();
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     WechatpaySignature::from_headers(get)
         .and_then(|sig| sig.verify(&account.platform, &received, now))
@@ -104,10 +105,11 @@ pub(crate) async fn call<B: Serialize>(
 /// Downloads a bill file: the request is signed, the answer is not (WeChat checks it by hash).
 pub(crate) async fn download(
     http: &reqwest::Client,
+    clock: &dyn Clock,
     account: &Account,
     path_and_query: &str,
 ) -> ChannelResult<Vec<u8>> {
-    let (status, _, body) = send::<()>(http, account, Method::GET, path_and_query, None).await?;
+    let (status, _, body) = send::<()>(http, clock, account, Method::GET, path_and_query, None).await?;
     if (200..300).contains(&status) {
         Ok(body)
     } else {
@@ -117,6 +119,7 @@ pub(crate) async fn download(
 
 async fn send<B: Serialize>(
     http: &reqwest::Client,
+    clock: &dyn Clock,
     account: &Account,
     method: Method,
     path_and_query: &str,
@@ -126,18 +129,19 @@ async fn send<B: Serialize>(
         Some(b) => serde_json::to_vec(b).map_err(|e| ChannelError::Config(format!("cannot encode request: {e}")))?,
         None => Vec::new(),
     };
-    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let url = Url::parse(&format!("{}{}", account.base_url, path_and_query))
+        .map_err(|e| ChannelError::Config(format!("bad base_url or path: {e}")))?;
+    let now = clock.now().unix_timestamp();
     let auth = Authorization::sign(
         &account.private_key,
         &account.sp_mchid,
         &account.serial_no,
         method.as_str(),
-        path_and_query,
+        &signed_target(&url),
         &payload,
         now,
     )
     .map_err(|e| ChannelError::Config(format!("cannot sign with private_key_pem: {e}")))?;
-    let url = format!("{}{}", account.base_url, path_and_query);
     let mut request = http
         .request(method, url)
         .header(AUTHORIZATION, auth.header_value())
@@ -153,6 +157,15 @@ async fn send<B: Serialize>(
     let headers = response.headers().clone();
     let received = response.bytes().await.map_err(transport_error)?;
     Ok((status, headers, received.to_vec()))
+}
+
+/// WeChat signs "the URL minus the domain": the path exactly as sent — including any path the
+/// base URL carries (the mounted sandbox's `/sandbox/wechat`) — and the query.
+fn signed_target(url: &Url) -> String {
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    }
 }
 
 /// Only a failed connection proves the request never left; anything later may have acted.
@@ -180,5 +193,18 @@ pub(crate) fn path_segment(value: &str) -> ChannelResult<&str> {
         Ok(value)
     } else {
         Err(ChannelError::Declined { code: "PARAM_ERROR".into(), message: format!("invalid number `{value}`") })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signed_target_is_the_whole_path_and_query_called() {
+        let at_root = Url::parse("https://api.mch.weixin.qq.com/v3/bill/tradebill?bill_date=2024-03-07").expect("url");
+        assert_eq!(signed_target(&at_root), "/v3/bill/tradebill?bill_date=2024-03-07");
+        let mounted = Url::parse("http://127.0.0.1:8080/sandbox/wechat/v3/refund/domestic/refunds").expect("url");
+        assert_eq!(signed_target(&mounted), "/sandbox/wechat/v3/refund/domestic/refunds");
     }
 }

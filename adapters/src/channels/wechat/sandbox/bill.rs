@@ -1,5 +1,6 @@
-//! The day's trade bill in WeChat's format: a detail header, one row per payment (SUCCESS) and
-//! per refund (REFUND) that settled that day (China time), a summary header and row. Every value
+//! The day's trade bill in WeChat's format: UTF-8 with a byte order mark, a detail header, one
+//! row per payment (SUCCESS) and per refund (REFUND) that settled that day (China time), a
+//! summary header and row, CRLF line ends. Every value
 //! starts with a backtick; amounts are yuan; the fee is at the sandbox's 0.38 %, rounded to the
 //! fen and shown with five decimals, refunded proportionally (cumulatively, so a full refund
 //! returns exactly the fee).
@@ -15,6 +16,9 @@ use time::{Date, OffsetDateTime};
 
 const RATE: Rate = Rate(3800);
 const RATE_TEXT: &str = "0.38%";
+/// WeChat's bill files start with a UTF-8 byte order mark; parsers that miss it misread the
+/// first column name.
+const BOM: &str = "\u{feff}";
 
 const DETAIL_HEADER: &str = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注";
 const SUMMARY_HEADER: &str =
@@ -78,7 +82,7 @@ pub(crate) fn render_or_empty(book: &Book, date: Date) -> String {
 }
 
 fn format_bill(rows: &[Row]) -> String {
-    let mut out = String::new();
+    let mut out = String::from(BOM);
     out.push_str(DETAIL_HEADER);
     out.push_str("\r\n");
     for row in rows {
@@ -230,5 +234,6 @@ mod tests {
         assert_eq!(fee_text(38), "0.38000");
         assert_eq!(ticked(&["a".into(), "b,c".into()]), "`a,`b c");
         assert_eq!(DETAIL_HEADER.split(',').count(), 27);
+        assert!(format_bill(&[]).starts_with("\u{feff}交易时间,"));
     }
 }

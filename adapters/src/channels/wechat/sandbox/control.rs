@@ -8,7 +8,6 @@ use poem::{Request, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use time::OffsetDateTime;
 use time::macros::format_description;
 
 /// At most this many planned faults at once.
@@ -30,19 +29,28 @@ async fn body_json<T: for<'de> Deserialize<'de>>(req: &mut Request) -> Result<T,
 #[derive(Deserialize)]
 struct Pay {
     out_trade_no: String,
+    /// `false`: the notification is lost (never sent); the merchant must query to learn it.
+    #[serde(default = "yes")]
+    notify: bool,
 }
 
-/// `POST /simulate/pay {"out_trade_no"}`: the payer pays an open order; the merchant is told.
+fn yes() -> bool {
+    true
+}
+
+/// `POST /simulate/pay {"out_trade_no", "notify"?}`: the payer pays an open order; the merchant
+/// is told, unless `"notify": false`.
 pub(super) async fn simulate_pay(sb: Arc<WechatSandbox>, mut req: Request) -> Response {
     let pay: Pay = match body_json(&mut req).await {
         Ok(pay) => pay,
         Err(resp) => return resp,
     };
-    let now = OffsetDateTime::now_utc();
-    let result = sb.book().pay(&pay.out_trade_no, now);
+    let result = sb.book().pay(&pay.out_trade_no, sb.now());
     match result {
         Ok(event) => {
-            sb.notify(event);
+            if pay.notify {
+                sb.notify(event);
+            }
             let tx = sb.book().orders().find(|o| o.out_trade_no == pay.out_trade_no).map(|o| o.transaction());
             reply(StatusCode::OK, json!(tx))
         }
@@ -59,8 +67,9 @@ struct FailNext {
     mode: String,
 }
 
-/// `POST /simulate/fail-next {"count", "mode": "error"|"timeout"}`: the next `count` API calls
-/// fail: `error` answers 500 SYSTEM_ERROR without acting; `timeout` acts and answers late.
+/// `POST /simulate/fail-next {"count", "mode": "error"|"timeout"|"lost_reply"}`: the next
+/// `count` API calls fail: `error` answers 500 SYSTEM_ERROR without acting; `timeout` acts and
+/// answers late; `lost_reply` acts and cuts the connection instead of answering.
 pub(super) async fn fail_next(sb: Arc<WechatSandbox>, mut req: Request) -> Response {
     let plan: FailNext = match body_json(&mut req).await {
         Ok(plan) => plan,
@@ -69,7 +78,8 @@ pub(super) async fn fail_next(sb: Arc<WechatSandbox>, mut req: Request) -> Respo
     let mode = match plan.mode.as_str() {
         "error" => FaultMode::Error,
         "timeout" => FaultMode::Timeout,
-        _ => return bad_request("mode must be \"error\" or \"timeout\""),
+        "lost_reply" => FaultMode::LostReply,
+        _ => return bad_request("mode must be \"error\", \"timeout\" or \"lost_reply\""),
     };
     if plan.count > MAX_FAULTS {
         return bad_request("count must be at most 100");
@@ -78,7 +88,8 @@ pub(super) async fn fail_next(sb: Arc<WechatSandbox>, mut req: Request) -> Respo
     reply(StatusCode::OK, json!({ "count": plan.count, "mode": plan.mode }))
 }
 
-/// `GET /bill?date=YYYY-MM-DD`: the day's ALL trade bill, as the download would return it.
+/// `GET /bill?date=YYYY-MM-DD`: the day's ALL trade bill as it stands (uncompressed, also
+/// before WeChat would publish it): the outside world's view, for demos and tests.
 pub(super) async fn bill(sb: Arc<WechatSandbox>, req: Request) -> Response {
     let query: std::collections::HashMap<String, String> = req.params().unwrap_or_default();
     let Some(date) = query.get("date").and_then(|d| parse_date(d)) else {
@@ -112,7 +123,7 @@ pub(super) async fn forged_notify(sb: Arc<WechatSandbox>, mut req: Request) -> R
     };
     let found = sb.book().orders().find(|o| o.out_trade_no == forged.out_trade_no).map(|o| {
         let mut paid = o.clone();
-        paid.mark_paid(OffsetDateTime::now_utc());
+        paid.mark_paid(sb.now());
         (o.notify_url.clone(), paid.transaction())
     });
     let Some((Some(notify_url), mut transaction)) = found else {

@@ -3,7 +3,8 @@
 //! service provider (sp_mchid, sp_appid, its API key pair and serial, its APIv3 key).
 //!
 //! Sub-merchant numbers are not stored: a `sub_mchid` carries a keyed check (HMAC over its
-//! first digits), so the sandbox accepts exactly the ones it issued, also after a restart.
+//! first digits), so the sandbox accepts exactly the ones it issued, also after a restart. Each
+//! one's own app (`sub_appid`) is derived from it the same way.
 
 use super::super::aead::ApiV3Key;
 use super::super::certificate::PlatformCertificate;
@@ -141,6 +142,12 @@ impl Identity {
         self.check_digits(head) == check
     }
 
+    /// The app provisioned with `sub_mchid`: `wx` and 16 hex digits of a keyed MAC of it.
+    pub(crate) fn sub_appid_of(&self, sub_mchid: &str) -> String {
+        let tag = hmac::sign(&self.sub_mchid_key, format!("sub_appid:{sub_mchid}").as_bytes());
+        format!("wx{}", hex::encode(&tag.as_ref()[..8]))
+    }
+
     fn check_digits(&self, head: &str) -> String {
         let tag = hmac::sign(&self.sub_mchid_key, head.as_bytes());
         let bytes = tag.as_ref();
@@ -162,6 +169,9 @@ mod tests {
         assert!(first.platform_key_id.starts_with("PUB_KEY_ID_"));
         let sub = first.issue_sub_mchid();
         assert!(again.accepts_sub_mchid(&sub), "issued before the restart");
+        assert_eq!(first.sub_appid_of(&sub), again.sub_appid_of(&sub), "its app survives the restart");
+        assert_ne!(first.sub_appid_of(&sub), first.sub_appid_of(&first.issue_sub_mchid()));
+        assert_eq!(first.sub_appid_of(&sub).len(), 18);
         let mut forged = sub.clone().into_bytes();
         forged[9] = if forged[9] == b'0' { b'1' } else { b'0' };
         assert!(!again.accepts_sub_mchid(&String::from_utf8(forged).expect("utf8")));

@@ -6,13 +6,19 @@
 //! in memory, and sends encrypted, signed notifications. The official `wechatpayv3` SDK works
 //! against it unchanged but for base URL and keys (`sdk-conformance/wechat_sdk.py`).
 //!
-//! Mounted at `/sandbox/wechat` by the server; paths below are relative to that.
+//! Mounted at `/sandbox/wechat` by the server; paths below are relative to that. Requests are
+//! signed over the whole path the client requested, mount prefix included (WeChat signs "the URL
+//! minus the domain"). Time comes from a [`Clock`] (see [`WechatSandbox::with_clock`]).
 //! - API: `/v3/pay/partner/transactions/{jsapi,app,h5,native,codepay}`, `…/out-trade-no/{no}`
 //!   (+ `/close`, `/reverse`), `…/id/{transaction_id}`, `/v3/refund/domestic/refunds` (+ `/{no}`),
-//!   `/v3/bill/tradebill`, `/v3/billdownload/file`.
-//! - Control (unsigned): `POST /simulate/pay {"out_trade_no"}`, `POST /simulate/fail-next
-//!   {"count", "mode": "error"|"timeout"}`, `POST /simulate/forged-notify {"out_trade_no", "amount"?,
-//!   "sub_mchid"?}` (a validly signed notification with altered facts), `GET /bill?date=YYYY-MM-DD`.
+//!   `/v3/bill/tradebill` (`tar_type=GZIP`; day D from 10:00 China time on D+1),
+//!   `/v3/billdownload/file`.
+//! - Control (unsigned): `POST /simulate/pay {"out_trade_no", "notify"?}`, `POST
+//!   /simulate/fail-next {"count", "mode": "error"|"timeout"|"lost_reply"}`, `POST
+//!   /simulate/forged-notify {"out_trade_no", "amount"?, "sub_mchid"?}` (a validly signed
+//!   notification with altered facts), `GET /bill?date=YYYY-MM-DD`.
+//! - Sub-merchants come with their own app (`sub_appid`, see [`WechatSandbox::sub_appid`]); a
+//!   request naming another app for the sub-merchant is refused.
 //! - One-code pay's OAuth stand-in (sandbox only, see `oauth`): `GET /oauth2/authorize`,
 //!   `GET /sns/oauth2/access_token`.
 //! - Barcode auth codes: ending `1111` → USERPAYING until `simulate/pay`; ending `2222` →
@@ -28,9 +34,11 @@ mod notify;
 mod oauth;
 mod respond;
 mod routes;
+mod tradebill;
 mod validate;
 
 use book::Book;
+use juhe_domain::clock::{Clock, SystemClock};
 use juhe_domain::crypto::CryptoError;
 use keys::Identity;
 use model::Event;
@@ -40,6 +48,7 @@ use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+use time::OffsetDateTime;
 
 /// How long a `timeout` fault holds the (already performed) answer back.
 const TIMEOUT_FAULT_DELAY: Duration = Duration::from_secs(15);
@@ -60,6 +69,8 @@ pub(crate) enum FaultMode {
     Error,
     /// Done, but the answer comes late.
     Timeout,
+    /// Done, and the connection is cut instead of answering.
+    LostReply,
 }
 
 #[derive(Default)]
@@ -72,8 +83,9 @@ pub struct WechatSandbox {
     identity: Arc<Identity>,
     book: Mutex<Book>,
     faults: Mutex<Faults>,
-    bills: Mutex<VecDeque<(String, Vec<u8>)>>,
+    bills: Mutex<VecDeque<tradebill::Download>>,
     notifier: Arc<Notifier>,
+    clock: Arc<dyn Clock>,
     /// One-code pay's OAuth stand-in (sandbox only).
     oauth: oauth::Codes,
 }
@@ -87,8 +99,16 @@ impl WechatSandbox {
             faults: Mutex::new(Faults::default()),
             bills: Mutex::new(VecDeque::new()),
             notifier: Arc::new(Notifier::new()?),
+            clock: Arc::new(SystemClock),
             oauth: oauth::Codes::default(),
         })
+    }
+
+    /// Reads the time from `clock` (trade times, bill availability, signature timestamps,
+    /// notifications) instead of the wall clock: the server passes its own, tests move it.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Certificate mode (for tests): answers and notifications are signed with `private_key_pem`
@@ -145,10 +165,18 @@ impl WechatSandbox {
         self.identity.issue_sub_mchid()
     }
 
+    /// The sub-merchant's own app (official account / mini program), provisioned with it: the
+    /// only `sub_appid` the sandbox accepts for that `sub_mchid`. `None` for numbers it never
+    /// issued.
+    pub fn sub_appid(&self, sub_mchid: &str) -> Option<String> {
+        self.identity.accepts_sub_mchid(sub_mchid).then(|| self.identity.sub_appid_of(sub_mchid))
+    }
+
     /// Credentials for the official SDK (`wechatpayv3`) in partner, public-key mode, plus a
-    /// fresh sub_mchid: what `sdk-conformance/wechat_sdk.py` reads.
+    /// fresh sub_mchid and its sub_appid: what `sdk-conformance/wechat_sdk.py` reads.
     pub fn sdk_credentials_json(&self) -> Value {
         let id = &self.identity;
+        let sub_mchid = self.provision_sub_merchant();
         json!({
             "mchid": id.sp_mchid,
             "appid": id.sp_appid,
@@ -157,7 +185,8 @@ impl WechatSandbox {
             "apiv3_key": id.api_v3_key_text.expose(),
             "public_key_id": id.platform_key_id,
             "public_key": id.platform_public_pem,
-            "sub_mchid": self.provision_sub_merchant(),
+            "sub_appid": id.sub_appid_of(&sub_mchid),
+            "sub_mchid": sub_mchid,
         })
     }
 
@@ -170,6 +199,10 @@ impl WechatSandbox {
     /// The poem routes, to be nested at `/sandbox/wechat` (or served at the root).
     pub fn routes(self: Arc<Self>) -> poem::Route {
         routes::routes(self)
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.clock.now()
     }
 
     fn book(&self) -> MutexGuard<'_, Book> {
@@ -195,21 +228,21 @@ impl WechatSandbox {
 
     fn notify(&self, events: impl IntoIterator<Item = Event>) {
         for event in events {
-            notify::spawn(self.identity.clone(), self.notifier.clone(), event);
+            notify::spawn(self.identity.clone(), self.notifier.clone(), self.clock.clone(), event);
         }
     }
 
-    fn keep_bill(&self, token: String, file: Vec<u8>) {
+    fn keep_bill(&self, download: tradebill::Download) {
         let mut bills = self.bills.lock().unwrap_or_else(|p| p.into_inner());
         if bills.len() >= BILLS_KEPT {
             bills.pop_front();
         }
-        bills.push_back((token, file));
+        bills.push_back(download);
     }
 
-    fn bill_file(&self, token: &str) -> Option<Vec<u8>> {
+    fn bill_file(&self, token: &str) -> Option<tradebill::Download> {
         let bills = self.bills.lock().unwrap_or_else(|p| p.into_inner());
-        bills.iter().find(|(t, _)| t == token).map(|(_, file)| file.clone())
+        bills.iter().find(|d| d.token == token).cloned()
     }
 }
 

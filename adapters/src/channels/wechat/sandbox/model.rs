@@ -3,7 +3,7 @@
 
 use super::super::mapping::format_time;
 use super::super::protocol::{
-    Payer, PrepayResponse, Refund, RefundAmount, RefundNotice, Transaction, TransactionAmount,
+    Payer, PrepayResponse, Refund, RefundAmount, RefundNotice, RefundNoticeAmount, Transaction, TransactionAmount,
 };
 use super::super::sign::random_from;
 use time::OffsetDateTime;
@@ -165,13 +165,19 @@ impl RefundRec {
         }
     }
 
+    /// No coupons in the sandbox: the payer paid, and gets back, everything; nothing comes
+    /// from promotion funds.
     fn amount(&self) -> RefundAmount {
         RefundAmount {
             total: self.total,
             refund: self.refund,
+            from: Vec::new(),
             payer_total: self.total,
             payer_refund: self.refund,
-            currency: Some("CNY".into()),
+            settlement_refund: self.refund,
+            settlement_total: self.total,
+            discount_refund: 0,
+            currency: "CNY".into(),
         }
     }
 
@@ -201,7 +207,12 @@ impl RefundRec {
             refund_status: self.status().to_owned(),
             success_time: self.success_time.map(format_time),
             user_received_account: Some("支付用户零钱".into()),
-            amount: self.amount(),
+            amount: RefundNoticeAmount {
+                total: self.total,
+                refund: self.refund,
+                payer_total: self.total,
+                payer_refund: self.refund,
+            },
         }
     }
 }

@@ -1,16 +1,17 @@
 //! Notifications from the sandbox to the merchant, as WeChat sends them: a JSON envelope whose
 //! `resource` is AEAD_AES_256_GCM-encrypted with the APIv3 key, signed `Wechatpay-*` headers
-//! (fresh for every attempt), retried until a 2xx on a shortened schedule.
+//! (fresh for every attempt, at the sandbox clock's time), retried until a 2xx on a shortened
+//! schedule.
 
 use super::super::protocol::{Notification, Resource};
 use super::super::sign::{H_NONCE, H_REQUEST_ID, H_SERIAL, H_SIGNATURE, H_SIGNATURE_TYPE, H_TIMESTAMP, SCHEMA};
 use super::super::{aead::ALGORITHM, mapping::format_time, sign::WechatpaySignature};
 use super::keys::Identity;
 use super::model::Event;
+use juhe_domain::clock::Clock;
 use juhe_domain::crypto::CryptoError;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use time::OffsetDateTime;
 
 /// WeChat waits 15s/15s/30s/3m/10m/…; the sandbox keeps the rhythm, much shorter.
 const DEFAULT_DELAYS_MS: [u64; 6] = [0, 1_000, 1_000, 2_000, 12_000, 40_000];
@@ -39,9 +40,9 @@ impl Notifier {
 }
 
 /// Sends `event` from a background task; failures are logged, never surfaced to the API call.
-pub(crate) fn spawn(identity: Arc<Identity>, notifier: Arc<Notifier>, event: Event) {
+pub(crate) fn spawn(identity: Arc<Identity>, notifier: Arc<Notifier>, clock: Arc<dyn Clock>, event: Event) {
     tokio::spawn(async move {
-        let (url, body) = match envelope(&identity, &event) {
+        let (url, body) = match envelope(&identity, clock.as_ref(), &event) {
             Ok(built) => built,
             Err(err) => {
                 tracing::error!(error = %err, "wechat sandbox: cannot build notification");
@@ -50,7 +51,7 @@ pub(crate) fn spawn(identity: Arc<Identity>, notifier: Arc<Notifier>, event: Eve
         };
         for (attempt, delay) in notifier.delays().into_iter().enumerate() {
             tokio::time::sleep(delay).await;
-            match deliver(&identity, &notifier.http, &url, &body).await {
+            match deliver(&identity, clock.as_ref(), &notifier.http, &url, &body).await {
                 Ok(()) => return,
                 Err(reason) => {
                     tracing::info!(attempt = attempt + 1, %url, %reason, "wechat sandbox: notification not acknowledged")
@@ -61,8 +62,14 @@ pub(crate) fn spawn(identity: Arc<Identity>, notifier: Arc<Notifier>, event: Eve
     });
 }
 
-async fn deliver(identity: &Identity, http: &reqwest::Client, url: &str, body: &[u8]) -> Result<(), String> {
-    let now = OffsetDateTime::now_utc().unix_timestamp();
+async fn deliver(
+    identity: &Identity,
+    clock: &dyn Clock,
+    http: &reqwest::Client,
+    url: &str,
+    body: &[u8],
+) -> Result<(), String> {
+    let now = clock.now().unix_timestamp();
     let (key, serial) = identity.signer();
     let sig = WechatpaySignature::sign(key, serial, body, now).map_err(|e| e.to_string())?;
     let response = http
@@ -83,7 +90,7 @@ async fn deliver(identity: &Identity, http: &reqwest::Client, url: &str, body: &
 }
 
 /// (notify_url, body) for an event.
-fn envelope(identity: &Identity, event: &Event) -> Result<(String, Vec<u8>), CryptoError> {
+fn envelope(identity: &Identity, clock: &dyn Clock, event: &Event) -> Result<(String, Vec<u8>), CryptoError> {
     let (url, event_type, summary, original_type, plain) = match event {
         Event::Paid { notify_url, transaction } => {
             (notify_url, "TRANSACTION.SUCCESS", "支付成功", "transaction", serde_json::to_vec(transaction))
@@ -96,7 +103,7 @@ fn envelope(identity: &Identity, event: &Event) -> Result<(String, Vec<u8>), Cry
     let (nonce, ciphertext) = identity.api_v3_key.encrypt(original_type, &plain)?;
     let notification = Notification {
         id: uuid::Uuid::new_v4().to_string(),
-        create_time: format_time(OffsetDateTime::now_utc()),
+        create_time: format_time(clock.now()),
         event_type: event_type.to_owned(),
         resource_type: "encrypt-resource".to_owned(),
         summary: summary.to_owned(),

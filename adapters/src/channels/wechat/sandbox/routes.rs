@@ -2,10 +2,8 @@
 //! operation → signed answer) and the unsigned control endpoints.
 
 use super::super::protocol::{CodepayRequest, PrepayRequest, RefundCreate};
-use super::bill::{self, BillType};
 use super::model::{ApiError, Event, fail, param};
-use super::{FaultMode, TIMEOUT_FAULT_DELAY, WechatSandbox, control, oauth, respond, validate};
-use aws_lc_rs::digest;
+use super::{FaultMode, TIMEOUT_FAULT_DELAY, WechatSandbox, control, oauth, respond, tradebill, validate};
 use poem::endpoint::make;
 use poem::http::Method;
 use poem::{Request, Response, Route, get, post};
@@ -33,26 +31,30 @@ pub(super) fn routes(sandbox: Arc<WechatSandbox>) -> Route {
 }
 
 async fn handle(sb: Arc<WechatSandbox>, mut req: Request) -> Response {
-    let id = sb.identity.clone();
     let Ok(body) = req.take_body().into_bytes_limit(MAX_BODY).await else {
-        return respond::error(&id, &param("请求体过大或不可读"));
+        return respond::error(&sb, &param("请求体过大或不可读"));
     };
-    let path_and_query = req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
-    let auth = respond::authenticate(&id, req.header("Authorization"), req.method().as_str(), &path_and_query, &body);
+    // WeChat signs "the URL minus the domain": the path the client asked for, with the prefix
+    // the sandbox is mounted at, and the query.
+    let requested = req.original_uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    let auth = respond::authenticate(&sb, req.header("Authorization"), req.method().as_str(), &requested, &body);
     if let Err(err) = auth {
-        return respond::error(&id, &err);
+        return respond::error(&sb, &err);
     }
-    let delay = match sb.take_fault() {
-        Some(FaultMode::Error) => return respond::error(&id, &fail(500, "SYSTEM_ERROR", "系统错误")),
-        Some(FaultMode::Timeout) => true,
-        None => false,
-    };
+    let fault = sb.take_fault();
+    if fault == Some(FaultMode::Error) {
+        return respond::error(&sb, &fail(500, "SYSTEM_ERROR", "系统错误"));
+    }
     let answer = dispatch(&sb, &req, &body);
-    if delay {
-        // The realistic worst case: the operation happened, the caller gave up waiting.
-        tokio::time::sleep(TIMEOUT_FAULT_DELAY).await;
+    match fault {
+        Some(FaultMode::Timeout) => {
+            // The realistic worst case: the operation happened, the caller gave up waiting.
+            tokio::time::sleep(TIMEOUT_FAULT_DELAY).await;
+            answer
+        }
+        Some(FaultMode::LostReply) => respond::lost(),
+        _ => answer,
     }
-    answer
 }
 
 fn dispatch(sb: &WechatSandbox, req: &Request, body: &[u8]) -> Response {
@@ -60,7 +62,7 @@ fn dispatch(sb: &WechatSandbox, req: &Request, body: &[u8]) -> Response {
     let path = req.uri().path();
     let query: HashMap<String, String> = req.params().unwrap_or_default();
     let q = |name: &str| query.get(name).map(String::as_str).unwrap_or_default();
-    let now = OffsetDateTime::now_utc();
+    let now = sb.now();
     let is_post = req.method() == Method::POST;
     let result = if let Some(rest) = path.strip_prefix(PARTNER) {
         let segments: Vec<&str> = rest.split('/').collect();
@@ -69,10 +71,10 @@ fn dispatch(sb: &WechatSandbox, req: &Request, body: &[u8]) -> Response {
             (true, ["codepay"]) => codepay(sb, body, now),
             (false, ["out-trade-no", no]) => validate::sp(id, q("sp_mchid"), None)
                 .and_then(|()| validate::sub_mchid(id, q("sub_mchid")))
-                .and_then(|()| sb.book().query(q("sub_mchid"), no).map(|tx| respond::json(id, 200, &tx))),
+                .and_then(|()| sb.book().query(q("sub_mchid"), no).map(|tx| respond::json(sb, 200, &tx))),
             (false, ["id", tx_id]) => validate::sp(id, q("sp_mchid"), None)
                 .and_then(|()| validate::sub_mchid(id, q("sub_mchid")))
-                .and_then(|()| sb.book().query_by_id(q("sub_mchid"), tx_id).map(|tx| respond::json(id, 200, &tx))),
+                .and_then(|()| sb.book().query_by_id(q("sub_mchid"), tx_id).map(|tx| respond::json(sb, 200, &tx))),
             (true, ["out-trade-no", no, "close"]) => close(sb, no, body),
             (true, ["out-trade-no", no, "reverse"]) => reverse(sb, no, body),
             _ => Err(not_found()),
@@ -83,17 +85,14 @@ fn dispatch(sb: &WechatSandbox, req: &Request, body: &[u8]) -> Response {
             (false, _) if path.starts_with("/v3/refund/domestic/refunds/") => {
                 let no = path.trim_start_matches("/v3/refund/domestic/refunds/");
                 validate::sub_mchid(id, q("sub_mchid"))
-                    .and_then(|()| sb.book().refund_query(q("sub_mchid"), no).map(|r| respond::json(id, 200, &r)))
+                    .and_then(|()| sb.book().refund_query(q("sub_mchid"), no).map(|r| respond::json(sb, 200, &r)))
             }
-            (false, "/v3/bill/tradebill") => trade_bill(sb, req, &query),
-            (false, "/v3/billdownload/file") => sb
-                .bill_file(q("token"))
-                .map(|file| Response::builder().content_type("text/plain; charset=utf-8").body(file))
-                .ok_or_else(|| fail(404, "RESOURCE_NOT_EXISTS", "账单文件不存在或已过期")),
+            (false, "/v3/bill/tradebill") => tradebill::link(sb, req, &query),
+            (false, "/v3/billdownload/file") => tradebill::download(sb, q("token")),
             _ => Err(not_found()),
         }
     };
-    result.unwrap_or_else(|err| respond::error(id, &err))
+    result.unwrap_or_else(|err| respond::error(sb, &err))
 }
 
 fn not_found() -> ApiError {
@@ -114,14 +113,14 @@ fn prepay(sb: &WechatSandbox, kind: &str, body: &[u8], now: OffsetDateTime) -> R
     let req: PrepayRequest = decode(body)?;
     let checked = validate::prepay(&sb.identity, trade_type, &req)?;
     let prepay = sb.book().prepay(trade_type, &req, checked, now)?;
-    Ok(respond::json(&sb.identity, 200, &prepay))
+    Ok(respond::json(sb, 200, &prepay))
 }
 
 fn codepay(sb: &WechatSandbox, body: &[u8], now: OffsetDateTime) -> Result<Response, ApiError> {
     let req: CodepayRequest = decode(body)?;
     validate::codepay(&sb.identity, &req)?;
     let tx = sb.book().codepay(&req, now)?;
-    Ok(respond::json(&sb.identity, 200, &tx))
+    Ok(respond::json(sb, 200, &tx))
 }
 
 #[derive(serde::Deserialize)]
@@ -129,23 +128,31 @@ struct Parties {
     sp_mchid: String,
     #[serde(default)]
     sp_appid: Option<String>,
+    #[serde(default)]
+    sub_appid: Option<String>,
     sub_mchid: String,
+}
+
+impl Parties {
+    fn check(&self, sb: &WechatSandbox) -> Result<(), ApiError> {
+        validate::sp(&sb.identity, &self.sp_mchid, self.sp_appid.as_deref())?;
+        validate::sub_mchid(&sb.identity, &self.sub_mchid)?;
+        validate::sub_appid(&sb.identity, &self.sub_mchid, self.sub_appid.as_deref())
+    }
 }
 
 fn close(sb: &WechatSandbox, no: &str, body: &[u8]) -> Result<Response, ApiError> {
     let parties: Parties = decode(body)?;
-    validate::sp(&sb.identity, &parties.sp_mchid, None)?;
-    validate::sub_mchid(&sb.identity, &parties.sub_mchid)?;
+    parties.check(sb)?;
     sb.book().close(&parties.sub_mchid, no)?;
-    Ok(respond::no_content(&sb.identity))
+    Ok(respond::no_content(sb))
 }
 
 fn reverse(sb: &WechatSandbox, no: &str, body: &[u8]) -> Result<Response, ApiError> {
     let parties: Parties = decode(body)?;
-    validate::sp(&sb.identity, &parties.sp_mchid, parties.sp_appid.as_deref())?;
-    validate::sub_mchid(&sb.identity, &parties.sub_mchid)?;
+    parties.check(sb)?;
     sb.book().reverse(&parties.sub_mchid, no)?;
-    Ok(respond::no_content(&sb.identity))
+    Ok(respond::no_content(sb))
 }
 
 fn refund(sb: &WechatSandbox, body: &[u8], now: OffsetDateTime) -> Result<Response, ApiError> {
@@ -162,39 +169,5 @@ fn refund(sb: &WechatSandbox, body: &[u8], now: OffsetDateTime) -> Result<Respon
         answer
     };
     sb.notify(events);
-    Ok(respond::json(&sb.identity, 200, &answer))
-}
-
-fn trade_bill(sb: &WechatSandbox, req: &Request, query: &HashMap<String, String>) -> Result<Response, ApiError> {
-    let date =
-        query.get("bill_date").and_then(|d| control::parse_date(d)).ok_or_else(|| param("bill_date 格式错误"))?;
-    let kind = BillType::parse(query.get("bill_type").map(String::as_str)).ok_or_else(|| param("bill_type 错误"))?;
-    let sub_mchid = query.get("sub_mchid").map(String::as_str).filter(|s| !s.is_empty());
-    if let Some(sub) = sub_mchid {
-        validate::sub_mchid(&sb.identity, sub)?;
-    }
-    if date > OffsetDateTime::now_utc().to_offset(crate::channels::wechat::mapping::CST).date() {
-        return Err(param("bill_date 不能晚于今天"));
-    }
-    let file = bill::render(&sb.book(), date, sub_mchid, kind)
-        .ok_or_else(|| fail(400, "NO_STATEMENT_EXIST", "该日期无交易账单"))?
-        .into_bytes();
-    let hash = hex::encode(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, &file));
-    let token = super::super::sign::nonce();
-    sb.keep_bill(token.clone(), file);
-    let link = serde_json::json!({
-        "hash_type": "SHA1",
-        "hash_value": hash,
-        "download_url": format!("{}/v3/billdownload/file?token={token}", external_base(req)),
-    });
-    Ok(respond::json(&sb.identity, 200, &link))
-}
-
-/// Where the caller reached us: scheme and host as received, plus the prefix we are nested at.
-fn external_base(req: &Request) -> String {
-    let scheme = req.header("X-Forwarded-Proto").unwrap_or("http");
-    let host = req.header("Host").unwrap_or("127.0.0.1");
-    let full = req.original_uri().path();
-    let prefix = full.strip_suffix(req.uri().path()).unwrap_or("");
-    format!("{scheme}://{host}{prefix}")
+    Ok(respond::json(sb, 200, &answer))
 }

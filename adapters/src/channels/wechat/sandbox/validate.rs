@@ -33,6 +33,15 @@ pub(crate) fn sub_mchid(id: &Identity, sub_mchid: &str) -> Result<(), ApiError> 
     }
 }
 
+/// A `sub_appid`, when given, must be the sub-merchant's own app (WeChat checks the binding of
+/// app and merchant; a wrong one is a parameter error, nothing is created).
+pub(crate) fn sub_appid(id: &Identity, sub_mchid: &str, sub_appid: Option<&str>) -> Result<(), ApiError> {
+    match sub_appid {
+        Some(appid) if appid != id.sub_appid_of(sub_mchid) => Err(param("sub_appid与sub_mchid不匹配")),
+        _ => Ok(()),
+    }
+}
+
 /// `[0-9A-Za-z_-|*]`: out_trade_no 6–32 characters, out_refund_no 1–64.
 pub(crate) fn out_no(field: &str, value: &str) -> Result<(), ApiError> {
     let lengths = if field == "out_refund_no" { 1..=64 } else { 6..=32 };
@@ -71,6 +80,7 @@ fn url(value: &str) -> Result<(), ApiError> {
 pub(crate) fn prepay(id: &Identity, trade_type: &str, req: &PrepayRequest) -> Result<Checked, ApiError> {
     sp(id, &req.sp_mchid, Some(&req.sp_appid))?;
     sub_mchid(id, &req.sub_mchid)?;
+    sub_appid(id, &req.sub_mchid, req.sub_appid.as_deref())?;
     out_no("out_trade_no", &req.out_trade_no)?;
     description(&req.description)?;
     amount(req.amount.total, req.amount.currency.as_deref())?;
@@ -103,6 +113,7 @@ pub(crate) fn prepay(id: &Identity, trade_type: &str, req: &PrepayRequest) -> Re
 pub(crate) fn codepay(id: &Identity, req: &CodepayRequest) -> Result<(), ApiError> {
     sp(id, &req.sp_mchid, Some(&req.sp_appid))?;
     sub_mchid(id, &req.sub_mchid)?;
+    sub_appid(id, &req.sub_mchid, req.sub_appid.as_deref())?;
     out_no("out_trade_no", &req.out_trade_no)?;
     description(&req.description)?;
     amount(req.amount.total, req.amount.currency.as_deref())?;
