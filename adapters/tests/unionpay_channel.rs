@@ -7,8 +7,12 @@ mod support;
 
 #[path = "unionpay/barcode.rs"]
 mod barcode;
+#[path = "unionpay/clock.rs"]
+mod clock;
 #[path = "unionpay/failures.rs"]
 mod failures;
+#[path = "unionpay/merchants.rs"]
+mod merchants;
 #[path = "unionpay/notifications.rs"]
 mod notifications;
 #[path = "unionpay/qr.rs"]

@@ -18,8 +18,16 @@ pub async fn run(config: &Config, bind: Option<String>, credentials_dir: Option<
             .map_err(|e| anyhow!("WeChat sandbox: {e}"))?
             .with_clock(Arc::new(juhe_domain::clock::SystemClock)),
     );
-    let alipay = Arc::new(AlipaySandbox::load_or_create(&dir).map_err(|e| anyhow!("Alipay sandbox: {e}"))?);
-    let unionpay = Arc::new(UnionpaySandbox::load_or_create(&dir).map_err(|e| anyhow!("UnionPay sandbox: {e}"))?);
+    let alipay = Arc::new(
+        AlipaySandbox::load_or_create(&dir)
+            .map_err(|e| anyhow!("Alipay sandbox: {e}"))?
+            .with_clock(Arc::new(juhe_domain::clock::SystemClock)),
+    );
+    let unionpay = Arc::new(
+        UnionpaySandbox::load_or_create(&dir)
+            .map_err(|e| anyhow!("UnionPay sandbox: {e}"))?
+            .with_clock(Arc::new(juhe_domain::clock::SystemClock)),
+    );
     if let Some(out) = credentials_dir {
         std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
         for (name, creds) in

@@ -124,7 +124,7 @@ pub async fn build_state_with(
         .context("HTTP client for channels")?;
     let mut gateway = ChannelGateway::new(cipher.clone(), &config.public_url);
     gateway.register(Arc::new(WechatChannel::new(http.clone()).with_clock(clock.clone())));
-    gateway.register(Arc::new(AlipayChannel::new(http.clone())));
+    gateway.register(Arc::new(AlipayChannel::new(http.clone()).with_clock(clock.clone())));
     gateway.register(Arc::new(UnionpayChannel::new(http)));
     // Always registered (accounts can be set up); routing uses it only when enabled.
     gateway.register(Arc::new(InstantChannel::new()));
@@ -185,9 +185,15 @@ pub async fn build_state_with(
                     .map_err(|e| anyhow::anyhow!("WeChat sandbox: {e}"))?
                     .with_clock(clock.clone()),
             ),
-            alipay: Arc::new(AlipaySandbox::load_or_create(&dir).map_err(|e| anyhow::anyhow!("Alipay sandbox: {e}"))?),
+            alipay: Arc::new(
+                AlipaySandbox::load_or_create(&dir)
+                    .map_err(|e| anyhow::anyhow!("Alipay sandbox: {e}"))?
+                    .with_clock(clock.clone()),
+            ),
             unionpay: Arc::new(
-                UnionpaySandbox::load_or_create(&dir).map_err(|e| anyhow::anyhow!("UnionPay sandbox: {e}"))?,
+                UnionpaySandbox::load_or_create(&dir)
+                    .map_err(|e| anyhow::anyhow!("UnionPay sandbox: {e}"))?
+                    .with_clock(clock.clone()),
             ),
             inbox: Arc::default(),
         })

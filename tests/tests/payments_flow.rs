@@ -39,10 +39,12 @@ impl Shop {
         self.open.post("/open/v1/orders", &body.to_string()).await
     }
 
-    /// Alipay creates WAP and app trades only when the payer's browser or app submits them.
+    /// Alipay creates QR trades only when the payer scans the code, WAP and app trades when the
+    /// payer's browser or app submits them.
     pub async fn payer_opens(&self, way: &str, pay_data: &Value) {
         let client = reqwest::Client::new();
         let url = match way {
+            "ALI_QR" => pay_data["code_url"].as_str().unwrap().to_owned(),
             "ALI_WAP" => pay_data["h5_url"].as_str().unwrap().to_owned(),
             "ALI_APP" => {
                 format!(
@@ -203,13 +205,18 @@ async fn refund_numbers_must_be_6_to_64_of_the_allowed_characters() {
 async fn close_and_cancel_unpaid_orders() {
     let s = shop().await;
     for way in ["WX_NATIVE", "ALI_QR", "UP_QR"] {
-        let order_no = s.order(way, json!({})).await.json["order_no"].as_str().unwrap().to_owned();
+        // The payer scanned but did not pay (an unscanned Alipay QR code is no trade to close).
+        let created = s.order(way, json!({})).await;
+        s.payer_opens(way, &created.json["pay_data"]).await;
+        let order_no = created.json["order_no"].as_str().unwrap().to_owned();
         let closed = s.open.post(&format!("/open/v1/orders/{order_no}/close"), "").await;
         assert_eq!(closed.json["status"], "closed", "{way}: {}", closed.body);
         s.hook.wait_for("order.closed", &order_no).await;
         let again = s.open.post(&format!("/open/v1/orders/{order_no}/close"), "").await;
         assert_eq!((again.status, again.code()), (409, "ORDER_NOT_PAYABLE"));
-        let order_no = s.order(way, json!({})).await.json["order_no"].as_str().unwrap().to_owned();
+        let created = s.order(way, json!({})).await;
+        s.payer_opens(way, &created.json["pay_data"]).await;
+        let order_no = created.json["order_no"].as_str().unwrap().to_owned();
         let cancelled = s.open.post(&format!("/open/v1/orders/{order_no}/cancel"), "").await;
         assert_eq!(cancelled.json["status"], "cancelled", "{way}: {}", cancelled.body);
     }

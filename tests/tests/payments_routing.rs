@@ -73,7 +73,10 @@ async fn daily_caps_are_reserved_on_create_released_on_close_and_kept_on_pay() {
     // A third order passes the count cap: no other binding takes ALI_QR, so it is refused.
     let third = w.order("ALI_QR", 100).await;
     assert_eq!((third.status, third.code()), (429, "QUOTA_EXCEEDED"), "{}", third.body);
-    // Closing an order gives its reservation back (once, however often it is closed).
+    // Closing an order gives its reservation back (once, however often it is closed). The payer
+    // scanned it first: Alipay has no trade to close behind a QR code nobody scanned.
+    let code_url = first.json["pay_data"]["code_url"].as_str().unwrap();
+    assert!(reqwest::get(code_url).await.unwrap().status().is_success(), "the payer scans");
     let no = first.json["order_no"].as_str().unwrap();
     w.open.post(&format!("/open/v1/orders/{no}/close"), "").await;
     w.open.post(&format!("/open/v1/orders/{no}/close"), "").await;

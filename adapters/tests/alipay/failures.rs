@@ -25,12 +25,13 @@ async fn fail_next_error_is_unknown_and_does_nothing() {
 #[tokio::test]
 async fn fail_next_timeout_is_unknown_but_the_trade_exists_once() {
     let h = start().await;
-    h.control("/simulate/fail-next", json!({ "count": 1, "mode": "timeout" })).await;
-    let req = order(PayWay::AliQr, 100);
+    assert_eq!(h.fail_next(1, "timeout").await, 200);
+    let mut req = order(PayWay::AliJsapi, 100);
+    req.payer_id = Some("2088102169481075".into());
     let err = h.channel.create(&h.ctx, &req).await.expect_err("client timeout");
     assert!(matches!(err, ChannelError::Unknown(_)), "{err:?}");
     assert_eq!(h.channel.query(&h.ctx, &req.order_no).await.expect("query").state, TradeState::NotPaid);
-    // Retrying the precreate finds the same trade: same code, no duplicate.
+    // Retrying the create finds the same trade: same trade_no, no duplicate.
     let first = h.channel.create(&h.ctx, &req).await.expect("retry");
     let second = h.channel.create(&h.ctx, &req).await.expect("retry again");
     assert_eq!(first.pay_data, second.pay_data);
@@ -97,4 +98,45 @@ async fn verified_rejections_are_declined_and_missing_keys_are_config() {
     assert!(matches!(h.channel.query(&no_secrets, "X1").await, Err(ChannelError::Config(_))));
     // The Debug output of a context never shows the key.
     assert!(!format!("{:?}", h.ctx).contains("PRIVATE KEY"));
+}
+
+#[tokio::test]
+async fn fail_next_lost_reply_acts_but_the_answer_never_comes() {
+    let h = start().await;
+    let lost = |result: Result<_, ChannelError>, started: std::time::Instant| {
+        assert!(matches!(result, Err(ChannelError::Unknown(_))), "{result:?}");
+        // A cut connection, not the client's 1 s timeout.
+        assert!(started.elapsed() < std::time::Duration::from_millis(900), "{:?}", started.elapsed());
+    };
+    let mut req = order(PayWay::AliJsapi, 100);
+    req.payer_id = Some("2088102169481075".into());
+    assert_eq!(h.fail_next(1, "lost_reply").await, 200);
+    let started = std::time::Instant::now();
+    lost(h.channel.create(&h.ctx, &req).await.map(|_| ()), started);
+    assert_eq!(h.channel.query(&h.ctx, &req.order_no).await.expect("query").state, TradeState::NotPaid);
+
+    // A refund whose answer is lost was made.
+    assert_eq!(h.simulate_pay(&req.order_no).await.0, 200);
+    let refund = juhe_domain::channels::RefundRequest {
+        order_no: req.order_no.clone(),
+        channel_trade_no: None,
+        refund_no: "RL1".into(),
+        order_amount: juhe_domain::money::Money(100),
+        amount: juhe_domain::money::Money(40),
+        reason: None,
+    };
+    h.fail_next(1, "lost_reply").await;
+    let started = std::time::Instant::now();
+    lost(h.channel.refund(&h.ctx, &refund).await.map(|_| ()), started);
+    let made = h.channel.refund_query(&h.ctx, &req.order_no, "RL1").await.expect("refund query");
+    assert_eq!(made.state, juhe_domain::channels::RefundState::Succeeded);
+
+    // A close whose answer is lost closed the trade.
+    let mut other = order(PayWay::AliJsapi, 100);
+    other.payer_id = Some("2088102169481075".into());
+    h.channel.create(&h.ctx, &other).await.expect("create");
+    h.fail_next(1, "lost_reply").await;
+    let started = std::time::Instant::now();
+    lost(h.channel.close(&h.ctx, &other.order_no).await, started);
+    assert_eq!(h.channel.query(&h.ctx, &other.order_no).await.expect("query").state, TradeState::Closed);
 }

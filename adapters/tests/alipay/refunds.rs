@@ -72,11 +72,12 @@ async fn partial_then_full_refunds() {
 async fn unpaid_trades_cannot_be_refunded() {
     let h = start().await;
     let req = order(PayWay::AliQr, 1000);
-    h.channel.create(&h.ctx, &req).await.expect("precreate");
-    assert_eq!(
-        declined_code(h.channel.refund(&h.ctx, &refund(&req.order_no, "R1", 1)).await),
-        "ACQ.TRADE_STATUS_ERROR"
-    );
+    let created = h.channel.create(&h.ctx, &req).await.expect("precreate");
+    // Not scanned: there is no trade to refund; scanned but unpaid: not refundable.
+    let refund_1 = refund(&req.order_no, "R1", 1);
+    assert_eq!(declined_code(h.channel.refund(&h.ctx, &refund_1).await), "ACQ.TRADE_NOT_EXIST");
+    h.scan(created.pay_data["code_url"].as_str().expect("code_url")).await;
+    assert_eq!(declined_code(h.channel.refund(&h.ctx, &refund_1).await), "ACQ.TRADE_STATUS_ERROR");
     assert_eq!(declined_code(h.channel.refund(&h.ctx, &refund("NOSUCHORDER", "R1", 1)).await), "ACQ.TRADE_NOT_EXIST");
     assert!(matches!(
         h.channel.refund(&h.ctx, &refund(&req.order_no, "R0", 0)).await,

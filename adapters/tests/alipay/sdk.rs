@@ -17,7 +17,8 @@ async fn python_alipay_sdk_conformance() {
     let python = std::env::var("JUHE_ALIPAY_SDK_PYTHON").unwrap_or_else(|_| "python3".into());
     // The script calls back into this process's sandbox: run it off the async workers.
     let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(python).arg(script).arg(&base).arg(&credentials).output()
+        // The SDK stamps requests with local time; Alipay reads them as Beijing time.
+        std::process::Command::new(python).env("TZ", "CST-8").arg(script).arg(&base).arg(&credentials).output()
     })
     .await
     .expect("join")

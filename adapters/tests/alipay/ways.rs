@@ -23,13 +23,15 @@ async fn qr_precreate_is_idempotent_and_pays() {
     changed.amount = Money(999);
     assert!(matches!(h.channel.create(&h.ctx, &changed).await, Err(ChannelError::Unknown(_))));
 
+    // Nobody scanned the code yet: Alipay does not know the trade.
+    assert_eq!(h.channel.query(&h.ctx, &req.order_no).await.expect("query").state, TradeState::NotFound);
+
+    // The payer scans: the cashier page behind the QR code shows the order, escaped.
+    let page = h.scan(&code_url).await;
+    assert!(page.contains("测试商品 &amp; test") && page.contains("12.34"), "{page}");
     let status = h.channel.query(&h.ctx, &req.order_no).await.expect("query");
     assert_eq!((status.state, status.amount), (TradeState::NotPaid, Some(Money(1234))));
     assert!(status.channel_trade_no.is_some());
-
-    // The cashier page behind the QR code shows the order, escaped.
-    let page = h.http.get(&code_url).send().await.expect("qr page").text().await.expect("html");
-    assert!(page.contains("测试商品 &amp; test") && page.contains("12.34"), "{page}");
 
     let (code, body) = h.simulate_pay(&req.order_no).await;
     assert_eq!((code, body["trade_status"].as_str()), (200, Some("TRADE_SUCCESS")));
@@ -112,18 +114,22 @@ async fn app_order_string_is_signed_for_the_gateway() {
 async fn unknown_trades_unsupported_ways_and_foreign_tokens() {
     let h = start().await;
     assert_eq!(h.channel.query(&h.ctx, "NOSUCHORDER1").await.expect("query").state, TradeState::NotFound);
-    h.channel.close(&h.ctx, "NOSUCHORDER2").await.expect("closing an unknown trade is a no-op");
+    // Nothing to close is not a close: the caller decides what a trade Alipay lacks means.
+    match h.channel.close(&h.ctx, "NOSUCHORDER2").await {
+        Err(ChannelError::Declined { code, .. }) => assert_eq!(code, "ACQ.TRADE_NOT_EXIST"),
+        other => panic!("close of an unknown trade: {other:?}"),
+    }
     assert_eq!(h.simulate_pay("NOSUCHORDER3").await.0, 404);
     assert!(matches!(h.channel.create(&h.ctx, &order(PayWay::WxNative, 1)).await, Err(ChannelError::Unsupported)));
     assert_eq!(h.channel.ways(), &[PayWay::AliQr, PayWay::AliJsapi, PayWay::AliWap, PayWay::AliApp, PayWay::Barcode]);
 
-    // A binding's app_auth_token is sent; the sandbox never issued this one.
-    let mut ctx = h.ctx.clone();
+    // ISV model: the binding's app_auth_token is sent; the sandbox never issued this one.
+    let mut ctx = h.isv_ctx();
     if let Some(binding) = ctx.binding.as_mut() {
         binding.config = json!({ "app_auth_token": "202501BBforeign" });
     }
     match h.channel.create(&ctx, &order(PayWay::AliQr, 1)).await {
-        Err(ChannelError::Declined { code, .. }) => assert_eq!(code, "aop.invalid-auth-token"),
+        Err(ChannelError::Declined { code, .. }) => assert_eq!(code, "aop.invalid-app-auth-token"),
         other => panic!("foreign app_auth_token: {other:?}"),
     }
 

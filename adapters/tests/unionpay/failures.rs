@@ -147,3 +147,42 @@ async fn verified_rejections_are_declined_and_missing_keys_are_config() {
     // The Debug output of a context never shows the key.
     assert!(!format!("{:?}", h.ctx).contains("PRIVATE KEY"));
 }
+
+#[tokio::test]
+async fn fail_next_lost_reply_acts_but_the_answer_never_comes() {
+    let h = start().await;
+    let lost = |result: Result<(), ChannelError>, started: Instant| {
+        assert!(matches!(&result, Err(ChannelError::Unknown(_))), "{result:?}");
+        // A cut connection, not the client's 1 s timeout.
+        assert!(started.elapsed() < Duration::from_millis(900), "{:?}", started.elapsed());
+    };
+    let req = order(100);
+    assert_eq!(h.fail_next(1, "lost_reply").await, 200);
+    let started = Instant::now();
+    lost(h.channel.create(&h.ctx, &req).await.map(|_| ()), started);
+    assert_eq!(h.channel.query(&h.ctx, &req.order_no).await.expect("query").state, TradeState::NotPaid);
+
+    // A refund whose answer is lost was made.
+    assert_eq!(h.simulate_pay(&req.order_no).await.0, 200);
+    let refund = juhe_domain::channels::RefundRequest {
+        order_no: req.order_no.clone(),
+        channel_trade_no: None,
+        refund_no: "RL1".into(),
+        order_amount: juhe_domain::money::Money(100),
+        amount: juhe_domain::money::Money(40),
+        reason: None,
+    };
+    h.fail_next(1, "lost_reply").await;
+    let started = Instant::now();
+    lost(h.channel.refund(&h.ctx, &refund).await.map(|_| ()), started);
+    let made = h.channel.refund_query(&h.ctx, &req.order_no, "RL1").await.expect("refund query");
+    assert_eq!(made.state, juhe_domain::channels::RefundState::Succeeded);
+
+    // A close (void) whose answer is lost closed the order.
+    let other = order(100);
+    h.channel.create(&h.ctx, &other).await.expect("qr apply");
+    h.fail_next(1, "lost_reply").await;
+    let started = Instant::now();
+    lost(h.channel.close(&h.ctx, &other.order_no).await, started);
+    assert_eq!(h.channel.query(&h.ctx, &other.order_no).await.expect("query").state, TradeState::Closed);
+}

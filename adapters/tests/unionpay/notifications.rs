@@ -136,3 +136,21 @@ fn acks_are_http_status_first() {
     let nack = channel.ack(false);
     assert_eq!((nack.status, nack.body.as_str()), (500, "fail"));
 }
+
+#[tokio::test]
+async fn simulate_pay_can_keep_the_notification_back() {
+    let (url, mut rx) = receiver(200).await;
+    let h = start_with_notify_url(&url).await;
+    let quiet = order(100);
+    h.channel.create(&h.ctx, &quiet).await.expect("qr apply");
+    let (status, _) = h.control("/simulate/pay", json!({ "out_trade_no": quiet.order_no, "notify": false })).await;
+    assert_eq!(status, 200);
+    assert_eq!(h.channel.query(&h.ctx, &quiet.order_no).await.expect("query").state, TradeState::Paid);
+    // The next notification to arrive is the other order's: none was sent for the quiet one.
+    let loud = order(100);
+    h.channel.create(&h.ctx, &loud).await.expect("qr apply");
+    assert_eq!(h.simulate_pay(&loud.order_no).await.0, 200);
+    let received = next(&mut rx).await;
+    assert_eq!(fields(&received.1).get("orderNo"), Some(&loud.order_no));
+    assert!(tokio::time::timeout(std::time::Duration::from_millis(1500), rx.recv()).await.is_err(), "nothing else");
+}

@@ -8,6 +8,7 @@ use juhe_adapters::crypto::rsa_sign_pkcs8_pem_b64;
 use juhe_domain::channels::{
     BarcodePay, BindingStatus, ChannelAccount, ChannelBinding, ChannelCode, ChannelContext, CreateOrder,
 };
+use juhe_domain::clock::Clock;
 use juhe_domain::ids::{MerchantId, PlatformId};
 use juhe_domain::money::Money;
 use juhe_domain::payments::way::PayWay;
@@ -19,6 +20,7 @@ use poem::{Route, Server};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -31,8 +33,8 @@ pub struct Harness {
     pub ctx: ChannelContext,
     pub channel: UnionpayChannel,
     pub http: reqwest::Client,
-    /// Keeps the sandbox directory alive as long as the harness.
-    pub _dir: tempfile::TempDir,
+    /// The sandbox directory, alive as long as the harness.
+    pub dir: tempfile::TempDir,
 }
 
 /// Serves `app` on a random local port.
@@ -49,15 +51,20 @@ pub async fn start() -> Harness {
 }
 
 pub async fn start_with_notify_url(notify_url: &str) -> Harness {
+    start_with(notify_url, |sandbox| sandbox).await
+}
+
+/// The same, with the sandbox adjusted before it is served (e.g. another clock).
+pub async fn start_with(notify_url: &str, adjust: impl FnOnce(UnionpaySandbox) -> UnionpaySandbox) -> Harness {
     let dir = tempfile::tempdir().expect("temp dir");
-    let sandbox = Arc::new(UnionpaySandbox::load_or_create(dir.path()).expect("sandbox"));
+    let sandbox = Arc::new(adjust(UnionpaySandbox::load_or_create(dir.path()).expect("sandbox")));
     let addr = serve(Route::new().nest("/sandbox/unionpay", sandbox.clone().routes())).await;
     let base = format!("http://{addr}/sandbox/unionpay");
     let (config, secrets) = sandbox.provision_account(&format!("{base}/gateway"));
     let mer_id = sandbox.provision_sub_merchant();
     let ctx = context(config, secrets, Some((mer_id, json!({}))), notify_url);
     let http = reqwest::Client::builder().timeout(Duration::from_secs(1)).build().expect("client");
-    Harness { sandbox, base, ctx, channel: UnionpayChannel::new(http.clone()), http, _dir: dir }
+    Harness { sandbox, base, ctx, channel: UnionpayChannel::new(http.clone()), http, dir }
 }
 
 pub fn context(config: Value, secrets: Value, binding: Option<(String, Value)>, notify_url: &str) -> ChannelContext {
@@ -97,6 +104,22 @@ pub fn context(config: Value, secrets: Value, binding: Option<(String, Value)>, 
         updated_at: now,
     });
     ChannelContext { account, secrets: Secret::new(secrets), binding, notify_url: notify_url.to_owned() }
+}
+
+/// The wall clock moved by hand (the platform's test clock, as the sandbox sees it).
+#[derive(Default)]
+pub struct ShiftClock(AtomicI64);
+
+impl ShiftClock {
+    pub fn advance(&self, seconds: i64) {
+        self.0.fetch_add(seconds, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ShiftClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc() + time::Duration::seconds(self.0.load(Ordering::SeqCst))
+    }
 }
 
 static SEQ: Mutex<u32> = Mutex::new(0);

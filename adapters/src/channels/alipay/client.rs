@@ -8,9 +8,11 @@ use super::orders;
 use super::protocol::{self, Reply};
 use super::transport::{self, ReadError};
 use juhe_domain::channels::*;
+use juhe_domain::clock::{Clock, SystemClock};
 use juhe_domain::money::Money;
 use juhe_domain::payments::way::PayWay;
 use serde_json::{Value, json};
+use std::sync::Arc;
 use time::Date;
 
 /// Bills of a large ISV run to many MiB; more than this is refused rather than buffered.
@@ -20,15 +22,32 @@ const WAYS: [PayWay; 5] = [PayWay::AliQr, PayWay::AliJsapi, PayWay::AliWap, PayW
 
 /// The Alipay channel. Cheap to clone; share one `reqwest::Client` (its timeout is the call
 /// timeout: a call that outlives it is `Unknown`).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct AlipayChannel {
     http: reqwest::Client,
     keys: KeyCache,
+    /// Stamps the requests: Alipay refuses a `timestamp` far from its own clock.
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for AlipayChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AlipayChannel").field("keys", &self.keys).finish_non_exhaustive()
+    }
 }
 
 impl AlipayChannel {
     pub fn new(http: reqwest::Client) -> Self {
-        Self { http, keys: KeyCache::default() }
+        Self { http, keys: KeyCache::default(), clock: Arc::new(SystemClock) }
+    }
+
+    /// Stamps requests with `clock` (the platform's: the same "now" as the sandbox it may call).
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Self { clock, ..self }
+    }
+
+    async fn account(&self, ctx: &ChannelContext) -> ChannelResult<Account> {
+        Account::from_ctx(ctx, &self.keys, self.clock.now()).await
     }
 
     async fn call(&self, account: &Account, method: &str, biz: &Value, extra: &[(&str, &str)]) -> ChannelResult<Reply> {
@@ -99,7 +118,7 @@ impl PaymentChannel for AlipayChannel {
     }
 
     async fn create(&self, ctx: &ChannelContext, req: &CreateOrder) -> ChannelResult<Created> {
-        let account = Account::from_ctx(ctx, &self.keys).await?;
+        let account = self.account(ctx).await?;
         let notify: [(&str, &str); 1] = [("notify_url", &account.notify_url)];
         match req.way {
             PayWay::AliQr => {
@@ -129,7 +148,7 @@ impl PaymentChannel for AlipayChannel {
     /// `10000` paid, `10003` paying, `20000` unknown, `40004` declined (the payment failed and
     /// there is nothing to query) except `ACQ.TRADE_HAS_SUCCESS`, which is answered by a query.
     async fn barcode_pay(&self, ctx: &ChannelContext, req: &BarcodePay) -> ChannelResult<TradeStatus> {
-        let account = Account::from_ctx(ctx, &self.keys).await?;
+        let account = self.account(ctx).await?;
         let method = protocol::PAY;
         let biz = orders::barcode_biz(&account, req)?;
         let reply = self.call(&account, method, &biz, &[("notify_url", &account.notify_url)]).await?;
@@ -142,21 +161,21 @@ impl PaymentChannel for AlipayChannel {
     }
 
     async fn query(&self, ctx: &ChannelContext, order_no: &str) -> ChannelResult<TradeStatus> {
-        let account = Account::from_ctx(ctx, &self.keys).await?;
+        let account = self.account(ctx).await?;
         self.query_trade(&account, order_no).await
     }
 
-    /// A trade Alipay does not know is closed already (a QR code nobody scanned yet: its
-    /// `time_expire` bounds it).
+    /// A trade Alipay does not know is not closed: `Declined { code: "ACQ.TRADE_NOT_EXIST" }`.
+    /// An unscanned QR code answers so and stays payable until its `time_expire`; only past the
+    /// order's `expire_at` may the caller take it as closed.
     async fn close(&self, ctx: &ChannelContext, order_no: &str) -> ChannelResult<()> {
-        let account = Account::from_ctx(ctx, &self.keys).await?;
-        let reply = self.call(&account, protocol::CLOSE, &json!({ "out_trade_no": order_no }), &[]).await?;
-        if reply.is_success() || is_trade_not_exist(&reply) { Ok(()) } else { Err(failure(protocol::CLOSE, &reply)) }
+        let account = self.account(ctx).await?;
+        self.call_ok(&account, protocol::CLOSE, &json!({ "out_trade_no": order_no }), &[]).await.map(|_| ())
     }
 
     /// `alipay.trade.cancel`: `retry_flag=Y` (with any code) asks to call again.
     async fn reverse(&self, ctx: &ChannelContext, order_no: &str) -> ChannelResult<ReverseOutcome> {
-        let account = Account::from_ctx(ctx, &self.keys).await?;
+        let account = self.account(ctx).await?;
         let reply = self.call(&account, protocol::CANCEL, &json!({ "out_trade_no": order_no }), &[]).await?;
         if reply.str("retry_flag") == Some("Y") {
             Ok(ReverseOutcome::Retry)
@@ -171,7 +190,7 @@ impl PaymentChannel for AlipayChannel {
     /// synchronously; `fund_change=N` (a repeated request, or money not moved yet) is settled by
     /// a refund query.
     async fn refund(&self, ctx: &ChannelContext, req: &RefundRequest) -> ChannelResult<RefundStatus> {
-        let account = Account::from_ctx(ctx, &self.keys).await?;
+        let account = self.account(ctx).await?;
         let amount =
             fen_to_yuan(req.amount).filter(|_| req.amount > Money(0)).ok_or_else(|| ChannelError::Declined {
                 code: "juhe.invalid-amount".into(),
@@ -199,7 +218,7 @@ impl PaymentChannel for AlipayChannel {
     }
 
     async fn refund_query(&self, ctx: &ChannelContext, order_no: &str, refund_no: &str) -> ChannelResult<RefundStatus> {
-        let account = Account::from_ctx(ctx, &self.keys).await?;
+        let account = self.account(ctx).await?;
         self.query_refund(&account, order_no, refund_no).await
     }
 
@@ -208,7 +227,7 @@ impl PaymentChannel for AlipayChannel {
         ctx: &ChannelContext,
         req: &InboundRequest<'_>,
     ) -> ChannelResult<ChannelNotification> {
-        let account = Account::from_ctx(ctx, &self.keys).await?;
+        let account = self.account(ctx).await?;
         super::notify::parse(&account, req)
     }
 
@@ -221,12 +240,12 @@ impl PaymentChannel for AlipayChannel {
     }
 
     async fn payer_id(&self, ctx: &ChannelContext, code: &str) -> ChannelResult<String> {
-        super::oauth::user_id(&self.http, &self.keys, ctx, code).await
+        super::oauth::user_id(&self.http, &self.keys, ctx, code, self.clock.now()).await
     }
 
     /// The day's trade bill: ask for its download URL, then fetch the ZIP (GBK CSVs) as is.
     async fn download_bill(&self, ctx: &ChannelContext, date: Date) -> ChannelResult<Vec<u8>> {
-        let account = Account::from_ctx(ctx, &self.keys).await?;
+        let account = self.account(ctx).await?;
         let method = protocol::BILL_URL_QUERY;
         let biz = json!({ "bill_type": "trade", "bill_date": date.to_string() });
         let reply = self.call_ok(&account, method, &biz, &[]).await?;

@@ -47,10 +47,11 @@ pub async fn user_id(
     keys: &KeyCache,
     ctx: &ChannelContext,
     code: &str,
+    now: time::OffsetDateTime,
 ) -> ChannelResult<String> {
     let mut own = ctx.clone();
     own.binding = None;
-    let account = Account::from_ctx(&own, keys).await?;
+    let account = Account::from_ctx(&own, keys, now).await?;
     let extra = [("grant_type", "authorization_code"), ("code", code)];
     let reply = transport::call(http, &account, OAUTH_TOKEN, &json!({}), &extra).await?;
     // A success carries no `code`; a failure carries one other than 10000.

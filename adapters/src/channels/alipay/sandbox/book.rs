@@ -1,10 +1,13 @@
-//! The sandbox's in-memory order book: trades keyed by (app, out_trade_no) and their refunds, with
-//! Alipay's rules — one trade per out_trade_no (the same request again gets the same trade, a
-//! different one `ACQ.CONTEXT_INCONSISTENT`), unpaid trades close at `time_expire`, refunds are
-//! idempotent per `out_request_no` and never exceed what was paid.
+//! The sandbox's in-memory order book: trades keyed by (scope, out_trade_no) — the scope is the
+//! app, or the app and the authorizing merchant (see `merchants`) — and found by `trade_no` too,
+//! with their refunds, under Alipay's rules: one trade per out_trade_no (the same request again
+//! gets the same trade, a different one `ACQ.CONTEXT_INCONSISTENT`), a precreated trade exists
+//! for Alipay only once the payer scanned its code, unpaid trades close at `time_expire`, refunds
+//! are idempotent per `out_request_no` and never exceed what was paid.
 
 use super::keys::random_digits;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use time::OffsetDateTime;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,7 +37,13 @@ pub struct Refund {
 
 #[derive(Clone, Debug)]
 pub struct Trade {
+    /// The app that called.
     pub app_id: String,
+    /// What `out_trade_no` is unique in (see `Principal::scope`).
+    pub scope: String,
+    /// The seller's PID and the app the seller authorized (the platform's own for ZFT trades).
+    pub seller_id: String,
+    pub auth_app_id: String,
     pub out_trade_no: String,
     pub trade_no: String,
     /// What identifies "the same request" (method, amount, subject, merchant, payer).
@@ -54,6 +63,8 @@ pub struct Trade {
     pub refunds: Vec<Refund>,
     /// A barcode trade whose first cancel is answered `retry_flag=Y`.
     pub cancel_busy: bool,
+    /// Whether Alipay knows the trade: a precreated (QR) trade only once the payer scanned it.
+    pub scanned: bool,
 }
 
 impl Trade {
@@ -66,6 +77,9 @@ impl Trade {
 #[derive(Clone, Debug)]
 pub struct NewTrade {
     pub app_id: String,
+    pub scope: String,
+    pub seller_id: String,
+    pub auth_app_id: String,
     pub out_trade_no: String,
     pub fingerprint: String,
     pub total: i64,
@@ -75,6 +89,8 @@ pub struct NewTrade {
     pub buyer_open_id: Option<String>,
     pub expire_at: Option<OffsetDateTime>,
     pub notify_url: Option<String>,
+    /// A precreated trade: unknown to Alipay until the payer scans its code.
+    pub awaits_scan: bool,
 }
 
 /// A business failure, answered as `code=40004` with this `sub_code`/`sub_msg`.
@@ -100,22 +116,30 @@ pub enum Refunded {
 #[derive(Default, Debug)]
 pub struct Book {
     trades: HashMap<(String, String), Trade>,
+    /// `trade_no` → the trade's key.
+    by_trade_no: HashMap<String, (String, String)>,
 }
 
 impl Book {
     /// The trade, after closing it if its `time_expire` has passed unpaid.
-    pub fn get(&mut self, app_id: &str, out_trade_no: &str, now: OffsetDateTime) -> Option<&mut Trade> {
-        let trade = self.trades.get_mut(&(app_id.to_owned(), out_trade_no.to_owned()))?;
+    pub fn get(&mut self, scope: &str, out_trade_no: &str, now: OffsetDateTime) -> Option<&mut Trade> {
+        let trade = self.trades.get_mut(&(scope.to_owned(), out_trade_no.to_owned()))?;
         if trade.status == Status::WaitBuyerPay && trade.expire_at.is_some_and(|at| at <= now) {
             trade.status = Status::Closed;
         }
         Some(trade)
     }
 
-    /// Finds a trade by out_trade_no in any app (the control endpoints name only that).
+    /// The trade of `scope` numbered `trade_no` by Alipay.
+    pub fn by_trade_no(&mut self, scope: &str, trade_no: &str, now: OffsetDateTime) -> Option<&mut Trade> {
+        let (found_scope, out_trade_no) = self.by_trade_no.get(trade_no).filter(|(s, _)| s == scope)?.clone();
+        self.get(&found_scope, &out_trade_no, now)
+    }
+
+    /// Finds a trade by out_trade_no in any scope (the control endpoints name only that).
     pub fn find(&mut self, out_trade_no: &str, now: OffsetDateTime) -> Option<&mut Trade> {
-        let app_id = self.trades.keys().find(|(_, o)| o == out_trade_no).map(|(a, _)| a.clone())?;
-        self.get(&app_id, out_trade_no, now)
+        let scope = self.trades.keys().find(|(_, o)| o == out_trade_no).map(|(s, _)| s.clone())?;
+        self.get(&scope, out_trade_no, now)
     }
 
     /// Finds a trade by the last path segment of its QR code.
@@ -128,7 +152,7 @@ impl Book {
 
     /// Opens a trade, or returns the existing one when the same request comes again.
     pub fn open(&mut self, new: NewTrade, now: OffsetDateTime) -> Result<&mut Trade, Fail> {
-        let key = (new.app_id.clone(), new.out_trade_no.clone());
+        let key = (new.scope.clone(), new.out_trade_no.clone());
         if self.get(&key.0, &key.1, now).is_some() {
             let existing = self.trades.get_mut(&key).ok_or(NOT_EXIST)?;
             return match existing.status {
@@ -142,6 +166,9 @@ impl Book {
         }
         let trade = Trade {
             app_id: new.app_id,
+            scope: new.scope,
+            seller_id: new.seller_id,
+            auth_app_id: new.auth_app_id,
             out_trade_no: new.out_trade_no,
             trade_no: new_trade_no(now),
             fingerprint: new.fingerprint,
@@ -158,15 +185,19 @@ impl Book {
             qr_code: None,
             refunds: Vec::new(),
             cancel_busy: false,
+            scanned: !new.awaits_scan,
         };
-        Ok(self.trades.entry(key).or_insert(trade))
+        Ok(self.insert(key, trade))
     }
 
     /// Remembers a cancel of a trade that does not exist, so that a late payment is refused.
-    pub fn tombstone(&mut self, app_id: &str, out_trade_no: &str, now: OffsetDateTime) -> &mut Trade {
-        let key = (app_id.to_owned(), out_trade_no.to_owned());
-        self.trades.entry(key).or_insert_with(|| Trade {
+    pub fn tombstone(&mut self, app_id: &str, scope: &str, out_trade_no: &str, now: OffsetDateTime) -> &mut Trade {
+        let key = (scope.to_owned(), out_trade_no.to_owned());
+        let trade = Trade {
             app_id: app_id.to_owned(),
+            scope: scope.to_owned(),
+            seller_id: String::new(),
+            auth_app_id: String::new(),
             out_trade_no: out_trade_no.to_owned(),
             trade_no: new_trade_no(now),
             fingerprint: String::new(),
@@ -183,7 +214,20 @@ impl Book {
             qr_code: None,
             refunds: Vec::new(),
             cancel_busy: false,
-        })
+            scanned: true,
+        };
+        self.insert(key, trade)
+    }
+
+    /// Stores `trade` under `key` unless a trade is there already (which is returned).
+    fn insert(&mut self, key: (String, String), trade: Trade) -> &mut Trade {
+        match self.trades.entry(key) {
+            Entry::Occupied(existing) => existing.into_mut(),
+            Entry::Vacant(slot) => {
+                self.by_trade_no.insert(trade.trade_no.clone(), slot.key().clone());
+                slot.insert(trade)
+            }
+        }
     }
 
     /// All trades, for the bill.
@@ -192,8 +236,19 @@ impl Book {
     }
 }
 
+/// The payer scans the trade's code: from now on Alipay knows the trade. A code whose trade
+/// closed (expired, cancelled) can no longer be scanned.
+pub fn scan(trade: &mut Trade) -> Result<(), Fail> {
+    if trade.status == Status::Closed && !trade.scanned {
+        return Err(HAS_CLOSE);
+    }
+    trade.scanned = true;
+    Ok(())
+}
+
 /// The payer pays. `Ok(true)` when the trade became paid now (a notification is due).
 pub fn pay(trade: &mut Trade, now: OffsetDateTime) -> Result<bool, Fail> {
+    scan(trade)?;
     match trade.status {
         Status::WaitBuyerPay => {
             trade.status = Status::Success;

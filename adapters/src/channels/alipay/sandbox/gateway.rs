@@ -1,14 +1,16 @@
 //! `/gateway.do`: the sandbox's Alipay gateway. Reads the parameters from the query string and a
 //! form body (the python SDK sends a GET with everything in the query; juhe and the Java SDK
-//! POST a form), checks the common parameters and juhe's RSA2 signature, applies a pending
-//! `simulate/fail-next`, dispatches on `method`, and answers
-//! `{"<method>_response":{…},"sign":"…"}` signed over the exact response text with the platform
-//! key.
+//! POST a form), checks the common parameters (app, juhe's RSA2 signature, a `timestamp` close to
+//! the sandbox clock, the `app_auth_token` if any), applies a pending `simulate/fail-next`,
+//! dispatches on `method`, and answers `{"<method>_response":{…},"sign":"…"}` signed over the
+//! exact response text with the platform key.
 
 use super::super::protocol::{self, parse_time};
 use super::super::sign::{self, Covers};
 use super::AlipaySandbox;
+use super::merchants::Principal;
 use super::trade_api::{self, Answer, Common};
+use crate::channels::sandbox_control::{FailMode, dropped_answer};
 use poem::http::StatusCode;
 use poem::{Request, Response};
 use serde_json::{Map, Value, json};
@@ -35,14 +37,10 @@ const METHODS: [&str; 12] = [
     super::super::oauth::OAUTH_TOKEN,
 ];
 
-/// A pending failure from `simulate/fail-next`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FailMode {
-    /// HTTP 502 without performing the call.
-    Error,
-    /// Performs the call, answers after `TIMEOUT_DELAY`.
-    Timeout,
-}
+/// How far a request `timestamp` may be from the sandbox clock. Alipay refuses stale or
+/// mis-zoned timestamps (a server stamping UTC is 8 hours off) with `isv.invalid-timestamp`; it
+/// does not publish the window, so this one is ours (unverified).
+pub const TIMESTAMP_WINDOW: time::Duration = time::Duration::minutes(15);
 
 /// A gateway-level rejection: `code`, `msg`, `sub_code`, `sub_msg`.
 type Rejection = (&'static str, &'static str, &'static str, &'static str);
@@ -50,6 +48,8 @@ type Rejection = (&'static str, &'static str, &'static str, &'static str);
 const INVALID: &str = "Invalid Arguments";
 const MISSING: &str = "Missing Required Arguments";
 
+/// Applies a pending `simulate/fail-next`: `error` → HTTP 502 without acting; `timeout` → acted
+/// on, answered `TIMEOUT_DELAY` late; `lost_reply` → acted on, the connection cut unanswered.
 pub async fn handle(sandbox: &AlipaySandbox, mut req: Request) -> Response {
     let fail = sandbox.failures.take();
     if fail == Some(FailMode::Error) {
@@ -62,8 +62,10 @@ pub async fn handle(sandbox: &AlipaySandbox, mut req: Request) -> Response {
         Err(_) => return Response::builder().status(StatusCode::PAYLOAD_TOO_LARGE).finish(),
     };
     let answer = answer(sandbox, &base_url, query.as_bytes(), &body);
-    if fail == Some(FailMode::Timeout) {
-        tokio::time::sleep(TIMEOUT_DELAY).await;
+    match fail {
+        Some(FailMode::Timeout) => tokio::time::sleep(TIMEOUT_DELAY).await,
+        Some(FailMode::LostReply) => return dropped_answer(),
+        _ => {}
     }
     answer
 }
@@ -81,9 +83,10 @@ fn answer(sandbox: &AlipaySandbox, base_url: &str, query: &[u8], body: &[u8]) ->
         Some(_) => return error_response(sandbox, ("40002", INVALID, "isv.invalid-method", "不存在的方法名")),
         None => return error_response(sandbox, ("40001", MISSING, "isv.missing-method", "缺少方法名参数")),
     };
-    if let Err(rejection) = check_common(sandbox, &params) {
-        return signed(sandbox, &method, reply(rejection));
-    }
+    let principal = match check_common(sandbox, &params) {
+        Ok(principal) => principal,
+        Err(rejection) => return signed(sandbox, &method, reply(rejection)),
+    };
     if method == super::super::oauth::OAUTH_TOKEN {
         return match super::oauth::token(sandbox, &params) {
             Ok(fields) => signed(sandbox, &method, fields),
@@ -97,12 +100,15 @@ fn answer(sandbox: &AlipaySandbox, base_url: &str, query: &[u8], body: &[u8]) ->
             return signed(sandbox, &method, reply(rejection));
         }
     };
+    let app_id = params.get("app_id").cloned().unwrap_or_default();
     let common = Common {
-        app_id: params.get("app_id").cloned().unwrap_or_default(),
+        scope: principal.scope(&app_id),
+        app_id,
+        principal,
         notify_url: params.get("notify_url").filter(|u| !u.is_empty()).cloned(),
         return_url: params.get("return_url").filter(|u| !u.is_empty()).cloned(),
         base_url: base_url.to_owned(),
-        now: time::OffsetDateTime::now_utc(),
+        now: sandbox.clock.now(),
     };
     match trade_api::dispatch(sandbox, &method, &common, &biz) {
         Answer::Object(fields) => signed(sandbox, &method, fields),
@@ -110,8 +116,8 @@ fn answer(sandbox: &AlipaySandbox, base_url: &str, query: &[u8], body: &[u8]) ->
     }
 }
 
-/// The checks Alipay makes before any business logic, in its order.
-fn check_common(sandbox: &AlipaySandbox, params: &HashMap<String, String>) -> Result<(), Rejection> {
+/// The checks Alipay makes before any business logic, in its order; then whom the call acts for.
+fn check_common(sandbox: &AlipaySandbox, params: &HashMap<String, String>) -> Result<Principal, Rejection> {
     let get = |key: &str| params.get(key).map(String::as_str).filter(|v| !v.is_empty());
     let Some(app_id) = get("app_id") else {
         return Err(("40001", MISSING, "isv.missing-app-id", "缺少AppID参数"));
@@ -130,19 +136,23 @@ fn check_common(sandbox: &AlipaySandbox, params: &HashMap<String, String>) -> Re
     if !matches!(get("charset"), None | Some("utf-8") | Some("UTF-8")) {
         return Err(("40002", INVALID, "isv.invalid-charset", "字符集错误"));
     }
-    // Only the format is checked: the python SDK stamps local time, whatever the zone.
-    if get("timestamp").and_then(parse_time).is_none() {
+    let Some(timestamp) = get("timestamp") else {
+        return Err(("40001", MISSING, "isv.missing-timestamp", "缺少时间戳参数"));
+    };
+    let now = sandbox.clock.now();
+    if parse_time(timestamp).is_none_or(|at| (at - now).abs() > TIMESTAMP_WINDOW) {
         return Err(("40002", INVALID, "isv.invalid-timestamp", "非法的时间戳参数"));
     }
     let content = sign::content_to_sign(params.iter().map(|(k, v)| (k.as_str(), v.as_str())), Covers::Request);
     if !sandbox.keys.rsa.verify(&content, signature) {
         return Err(("40002", INVALID, "isv.invalid-signature", "验签出错"));
     }
-    // The sandbox issues no app_auth_token, so any token is one it never granted.
-    if get("app_auth_token").is_some() {
-        return Err(("20001", "Insufficient Token Permissions", "aop.invalid-auth-token", "无效的访问令牌"));
-    }
-    Ok(())
+    sandbox.merchants.principal(app_id, get("app_auth_token")).ok_or((
+        "20001",
+        "Insufficient Token Permissions",
+        "aop.invalid-app-auth-token",
+        "无效的应用授权令牌",
+    ))
 }
 
 fn reply((code, msg, sub_code, sub_msg): Rejection) -> Map<String, Value> {

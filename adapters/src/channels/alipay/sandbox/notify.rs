@@ -25,7 +25,7 @@ fn yuan(fen: i64) -> String {
     fen_to_yuan(Money(fen)).unwrap_or_default()
 }
 
-fn trade_fields(keys: &SandboxKeys, trade: &Trade, now: OffsetDateTime) -> Vec<(String, String)> {
+fn trade_fields(trade: &Trade, now: OffsetDateTime) -> Vec<(String, String)> {
     let total = yuan(trade.total);
     let mut fields: Vec<(String, String)> = vec![
         ("notify_id".into(), format!("2024{}", random_digits(28))),
@@ -34,7 +34,7 @@ fn trade_fields(keys: &SandboxKeys, trade: &Trade, now: OffsetDateTime) -> Vec<(
         ("charset".into(), "utf-8".into()),
         ("version".into(), "1.0".into()),
         ("app_id".into(), trade.app_id.clone()),
-        ("auth_app_id".into(), trade.app_id.clone()),
+        ("auth_app_id".into(), trade.auth_app_id.clone()),
         ("trade_no".into(), trade.trade_no.clone()),
         ("out_trade_no".into(), trade.out_trade_no.clone()),
         ("trade_status".into(), trade.status.as_str().into()),
@@ -44,7 +44,7 @@ fn trade_fields(keys: &SandboxKeys, trade: &Trade, now: OffsetDateTime) -> Vec<(
         ("buyer_pay_amount".into(), total.clone()),
         ("point_amount".into(), "0.00".into()),
         ("buyer_id".into(), trade.buyer_id.clone()),
-        ("seller_id".into(), keys.pid.clone()),
+        ("seller_id".into(), trade.seller_id.clone()),
         ("subject".into(), trade.subject.clone()),
         ("gmt_create".into(), format_time(trade.created_at)),
         ("fund_bill_list".into(), format!(r#"[{{"amount":"{total}","fundChannel":"ALIPAYACCOUNT"}}]"#)),
@@ -68,14 +68,14 @@ fn signed(keys: &SandboxKeys, url: &str, mut fields: Vec<(String, String)>) -> N
 /// The notification of a trade's current status (when it has a `notify_url`).
 pub fn payment(keys: &SandboxKeys, trade: &Trade, now: OffsetDateTime) -> Option<Notice> {
     let url = trade.notify_url.as_deref()?;
-    Some(signed(keys, url, trade_fields(keys, trade, now)))
+    Some(signed(keys, url, trade_fields(trade, now)))
 }
 
 /// The notification of a refund: the trade's status plus the refund's request number and the
 /// refunded total.
 pub fn refund(keys: &SandboxKeys, trade: &Trade, refund: &Refund, now: OffsetDateTime) -> Option<Notice> {
     let url = trade.notify_url.as_deref()?;
-    let mut fields = trade_fields(keys, trade, now);
+    let mut fields = trade_fields(trade, now);
     fields.push(("out_biz_no".into(), refund.out_request_no.clone()));
     fields.push(("refund_fee".into(), yuan(trade.refunded())));
     fields.push(("gmt_refund".into(), format_time(refund.at)));

@@ -98,7 +98,7 @@ pub fn token(sandbox: &AlipaySandbox, params: &HashMap<String, String>) -> Resul
         "expires_in": 1296000,
         "refresh_token": format!("authbseR{}", uuid::Uuid::new_v4().simple()),
         "re_expires_in": 2592000,
-        "auth_start": super::super::protocol::format_time(time::OffsetDateTime::now_utc()),
+        "auth_start": super::super::protocol::format_time(sandbox.clock.now()),
     });
     Ok(answer.as_object().cloned().unwrap_or_default())
 }

@@ -4,39 +4,30 @@
 
 use super::UnionpaySandbox;
 use super::book::{self, Reject};
-use super::gateway::{FailMode, base_url};
+use super::gateway::base_url;
 use super::{bill, notify};
-use crate::channels::sandbox_control::{json_body, json_response, problem};
+use crate::channels::sandbox_control::{SimulatePay, fail_next_body, json_body, json_response, problem};
 use juhe_domain::money::Money;
 use poem::http::StatusCode;
 use poem::{Request, Response};
-use serde::Deserialize;
 use serde_json::{Value, json};
-use time::OffsetDateTime;
 use time::macros::format_description;
 
-/// At most this many planned failures at once.
-const MAX_FAILURES: u32 = 100;
-
-#[derive(Deserialize)]
-struct Pay {
-    out_trade_no: String,
-}
-
-/// The payer pays a QR code (or confirms a waiting barcode): the acquirer notifies `backUrl`.
+/// The payer pays a QR code (or confirms a waiting barcode): the acquirer notifies `backUrl`,
+/// unless `"notify": false`.
 pub async fn simulate_pay(sandbox: &UnionpaySandbox, mut req: Request) -> Response {
-    let body: Pay = match json_body(&mut req).await {
+    let body: SimulatePay = match json_body(&mut req).await {
         Ok(body) => body,
         Err(response) => return response,
     };
-    let now = OffsetDateTime::now_utc();
+    let now = sandbox.clock.now();
     let mut book = sandbox.book();
     let Some(txn) = book.find_payment(&body.out_trade_no, now) else {
         return problem(StatusCode::NOT_FOUND, "34", "no such orderNo at the UnionPay sandbox");
     };
     match book::pay(txn, now) {
         Ok(newly_paid) => {
-            if newly_paid {
+            if newly_paid && body.notify {
                 sandbox.send(notify::result(&sandbox.keys, txn));
             }
             let (code, message) = txn.status.outcome();
@@ -54,29 +45,14 @@ pub async fn simulate_pay(sandbox: &UnionpaySandbox, mut req: Request) -> Respon
     }
 }
 
-#[derive(Deserialize)]
-struct FailNext {
-    count: u32,
-    mode: String,
-}
-
-/// The next `count` gateway calls fail: `error` → HTTP 500 with a signed `respCode=06`, not
-/// acted on; `timeout` → acted on, answered 15 s late.
+/// The next `count` gateway calls fail (see `gateway::handle` for what each mode does).
 pub async fn simulate_fail_next(sandbox: &UnionpaySandbox, mut req: Request) -> Response {
-    let body: FailNext = match json_body(&mut req).await {
-        Ok(body) => body,
+    let (count, mode) = match fail_next_body(&mut req).await {
+        Ok(planned) => planned,
         Err(response) => return response,
     };
-    let mode = match body.mode.as_str() {
-        "error" => FailMode::Error,
-        "timeout" => FailMode::Timeout,
-        _ => return problem(StatusCode::BAD_REQUEST, "INVALID_REQUEST", "mode must be error or timeout"),
-    };
-    if body.count > MAX_FAILURES {
-        return problem(StatusCode::BAD_REQUEST, "INVALID_REQUEST", "count must be at most 100");
-    }
-    sandbox.failures.plan(body.count, mode);
-    json_response(StatusCode::OK, json!({ "count": body.count, "mode": body.mode }))
+    sandbox.failures.plan(count, mode);
+    json_response(StatusCode::OK, json!({ "count": count, "mode": mode.as_str() }))
 }
 
 /// `GET /bill?date=YYYY-MM-DD`: the institution's statement of the day (see `bill.rs`).
@@ -109,7 +85,7 @@ fn js_string(text: &str) -> String {
 pub async fn qr_page(sandbox: &UnionpaySandbox, req: Request) -> Response {
     let token = req.uri().path().rsplit('/').next().unwrap_or("");
     let base = base_url(&req);
-    let txn = sandbox.book().find_by_qr(token, OffsetDateTime::now_utc()).map(|t| t.clone());
+    let txn = sandbox.book().find_by_qr(token, sandbox.clock.now()).map(|t| t.clone());
     let Some(txn) = txn else {
         return Response::builder()
             .status(StatusCode::NOT_FOUND)

@@ -10,10 +10,10 @@ use super::super::qr::QR_APPLY;
 use super::UnionpaySandbox;
 use super::book::Reject;
 use super::txn_api::{self, Call, Reply};
+use crate::channels::sandbox_control::{FailMode, dropped_answer};
 use poem::http::StatusCode;
 use poem::{Request, Response};
 use std::time::Duration;
-use time::OffsetDateTime;
 
 /// Gateway requests are a few hundred bytes.
 const MAX_BODY_BYTES: usize = 64 << 10;
@@ -37,15 +37,9 @@ const ECHOED: [&str; 7] = [
     field::ORDER_TIME,
 ];
 
-/// A pending failure from `simulate/fail-next`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FailMode {
-    /// HTTP 500 with a signed `respCode=06` (system busy), without performing the call.
-    Error,
-    /// Performs the call, answers after `TIMEOUT_DELAY`.
-    Timeout,
-}
-
+/// Applies a pending `simulate/fail-next`: `error` → HTTP 500 with a signed `respCode=06`
+/// (system busy), not acted on; `timeout` → acted on, answered `TIMEOUT_DELAY` late;
+/// `lost_reply` → acted on, the connection cut unanswered.
 pub async fn handle(sandbox: &UnionpaySandbox, mut req: Request) -> Response {
     let fail = sandbox.failures.take();
     let base_url = base_url(&req);
@@ -66,14 +60,16 @@ pub async fn handle(sandbox: &UnionpaySandbox, mut req: Request) -> Response {
     }
     let reply = match check(sandbox, &request) {
         Ok(amount) => {
-            let call = Call { msg: &request, amount, base_url: &base_url, now: OffsetDateTime::now_utc() };
+            let call = Call { msg: &request, amount, base_url: &base_url, now: sandbox.clock.now() };
             txn_api::dispatch(sandbox, &call)
         }
         Err(reject) => Reply::from(reject),
     };
     let response = respond(sandbox, &request, reply, StatusCode::OK);
-    if fail == Some(FailMode::Timeout) {
-        tokio::time::sleep(TIMEOUT_DELAY).await;
+    match fail {
+        Some(FailMode::Timeout) => tokio::time::sleep(TIMEOUT_DELAY).await,
+        Some(FailMode::LostReply) => return dropped_answer(),
+        _ => {}
     }
     response
 }
@@ -99,8 +95,9 @@ fn check(sandbox: &UnionpaySandbox, msg: &Message) -> Result<i64, Reject> {
     match msg.get(field::MER_ID) {
         None if req_type == protocol::BILL => {}
         None => return Err(missing),
-        // Any well-formed merId is a merchant of this sandbox (see `provision_sub_merchant`).
         Some(mer_id) if !protocol::is_mer_id(mer_id) => return Err(Reject(code::MERCHANT_INVALID, "商户号不正确")),
+        // Only merchants the acquirer opened (`provision_sub_merchant`) may transact.
+        Some(mer_id) if !sandbox.is_merchant(mer_id) => return Err(Reject(code::MERCHANT_INVALID, "商户状态不正确")),
         Some(_) => {}
     }
     let term_id = msg.get(field::TERM_ID).ok_or(missing)?;

@@ -5,17 +5,20 @@
 //! Routes (mounted at `/sandbox/unionpay`):
 //! - `POST /gateway` — the gateway: QR apply, barcode pay, reversal, void, refund, query,
 //!   statement;
-//! - `POST /simulate/pay {"out_trade_no"}` — the payer pays (QR code or waiting barcode); the
-//!   result notification goes to `backUrl`;
-//! - `POST /simulate/fail-next {"count", "mode": "error"|"timeout"}` — `error`: HTTP 500 with a
-//!   signed `respCode=06`, the call not performed; `timeout`: performed, answered 15 s late;
+//! - `POST /simulate/pay {"out_trade_no", "notify"}` — the payer pays (QR code or waiting
+//!   barcode); the result notification goes to `backUrl` (unless `"notify": false`);
+//! - `POST /simulate/fail-next {"count", "mode": "error"|"timeout"|"lost_reply"}` — `error`:
+//!   HTTP 500 with a signed `respCode=06`, the call not performed; `timeout`: performed,
+//!   answered 15 s late; `lost_reply`: performed, the connection cut without an answer;
 //! - `GET /bill?date=YYYY-MM-DD` — the institution's statement of the day (CSV, see `bill.rs`);
 //! - `GET /qr/{token}` — the page behind a sandbox QR code.
 //!
 //! Barcode payer codes: 19 digits starting `62`; the last four digits pick the outcome (`0000`
 //! paid, `1111` waiting for `simulate/pay`, `2222` declined, `3333` status unknown).
 //! Transactions live in memory; the keys and the provisioned institution persist in
-//! `dir/unionpay.json` (0600). Any well-formed 15-digit `merId` is a merchant of the sandbox.
+//! `dir/unionpay.json` (0600), the merchants it provisioned in `dir/unionpay_merchants.jsonl`:
+//! only those `merId`s are served (any other is refused `31`). Time is the injected clock
+//! (`with_clock`).
 
 mod bill;
 mod book;
@@ -29,9 +32,9 @@ pub use bill::{FEE_RATE, HEADER as BILL_HEADER};
 pub use gateway::TIMEOUT_DELAY;
 
 use super::account;
-use crate::channels::sandbox_control::{PlannedFailures, endpoint};
+use crate::channels::sandbox_control::{FailMode, PlannedFailures, Provisioned, endpoint};
 use book::Book;
-use gateway::FailMode;
+use juhe_domain::clock::{Clock, SystemClock};
 use keys::SandboxKeys;
 use poem::{Route, get, post};
 use serde_json::{Value, json};
@@ -39,10 +42,18 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+/// The file of provisioned merchants, and its record kind.
+const MERCHANTS_FILE: &str = "unionpay_merchants.jsonl";
+const MER_ID: &str = "mer_id";
+
 pub struct UnionpaySandbox {
     keys: SandboxKeys,
+    /// The `merId`s provisioned (`provision_sub_merchant`).
+    merchants: Provisioned,
     book: Mutex<Book>,
     failures: PlannedFailures<FailMode>,
+    /// The sandbox's "now": transaction times, statement dates.
+    clock: Arc<dyn Clock>,
     /// For notifications to juhe.
     http: reqwest::Client,
 }
@@ -59,7 +70,19 @@ impl UnionpaySandbox {
         let keys = SandboxKeys::load_or_create(dir)?;
         let http =
             reqwest::Client::builder().timeout(Duration::from_secs(10)).build().map_err(std::io::Error::other)?;
-        Ok(UnionpaySandbox { keys, book: Mutex::new(Book::default()), failures: PlannedFailures::none(), http })
+        Ok(UnionpaySandbox {
+            keys,
+            merchants: Provisioned::open(dir.join(MERCHANTS_FILE))?,
+            book: Mutex::new(Book::default()),
+            failures: PlannedFailures::none(),
+            clock: Arc::new(SystemClock),
+            http,
+        })
+    }
+
+    /// Reads time from `clock` (the platform's, so that a test clock moves the acquirer's too).
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Self { clock, ..self }
     }
 
     /// The provisioned institution's acquirer code.
@@ -81,10 +104,16 @@ impl UnionpaySandbox {
         (config, secrets)
     }
 
-    /// A new merchant id (`898` + 12 digits, 15 in all). The sandbox accepts any well-formed
-    /// `merId`, so merchants stay valid across restarts without being stored.
+    /// A new merchant id (`898` + 12 digits, 15 in all), served from now on, across restarts too.
     pub fn provision_sub_merchant(&self) -> String {
-        format!("898{}", keys::random_digits(12))
+        let mer_id = format!("898{}", keys::random_digits(12));
+        self.merchants.add(MER_ID, &mer_id, json!({}));
+        mer_id
+    }
+
+    /// Whether the sandbox provisioned `mer_id`.
+    fn is_merchant(&self, mer_id: &str) -> bool {
+        self.merchants.get(MER_ID, mer_id).is_some()
     }
 
     pub fn routes(self: Arc<Self>) -> Route {
