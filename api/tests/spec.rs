@@ -156,7 +156,8 @@ fn the_notification_object_and_its_attempts_are_schemas() {
         "payload",
     ];
     assert_keys(&spec, "Notification", &keys, &["delivered_at"]);
-    let events = ["order.paid", "order.closed", "order.cancelled", "order.exception", "refund.succeeded", "refund.failed"];
+    let events =
+        ["order.paid", "order.closed", "order.cancelled", "order.exception", "refund.succeeded", "refund.failed"];
     assert_enum(&spec, "Notification", "event_type", &events);
     assert_enum(&spec, "Notification", "status", &["pending", "delivered", "exhausted"]);
     let keys = ["attempt_no", "started_at", "http_status", "latency_ms", "response_excerpt", "success"];

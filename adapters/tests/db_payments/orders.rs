@@ -1,16 +1,24 @@
-//! Orders: round trips, idempotency keys, tenant isolation, lists, optimistic saves with their
-//! outbox, and the expiry and re-query jobs.
+//! Orders: round trips, idempotency keys, tenant isolation, lists, and optimistic saves that
+//! write their effects (notifications with their delivery jobs, jobs, audit rows, payment
+//! exceptions) in the same transaction or not at all.
 
-use crate::fixture::{Fixture, conflict, page};
-use crate::support::{new_order, notification, order, shop};
+use crate::fixture::{Fixture, audit_rows, conflict, page};
+use crate::support::{job_about, jobs_about, new_order, notification, notifying, order, shop};
 use juhe_domain::channels::ChannelCode;
+use juhe_domain::effects::Effects;
+use juhe_domain::jobs::{JobKind, JobState, NewJob};
 use juhe_domain::money::Money;
+use juhe_domain::payments::exception::{ExceptionKind, PaymentException, Resolution};
 use juhe_domain::payments::notification::EventType;
 use juhe_domain::payments::order::OrderStatus;
-use juhe_domain::payments::ports::{NotificationRepo, OrderFilter, OrderRepo};
+use juhe_domain::payments::ports::{ExceptionFilter, ExceptionRepo, NotificationRepo, OrderFilter, OrderRepo};
 use juhe_domain::repo::RepoError;
 use serde_json::json;
 use time::Duration;
+
+fn none() -> Effects {
+    Effects::none()
+}
 
 #[tokio::test]
 async fn orders_round_trip_and_are_unique_per_merchant() {
@@ -21,7 +29,7 @@ async fn orders_round_trip_and_are_unique_per_merchant() {
     let mut o = new_order(&fx, &shop_a, 12_345, OrderStatus::Paid);
     o.store_id = Some(fx.store_at(&shop_a.merchant, "Counter").await.id);
     o.created_at += Duration::nanoseconds(123_456_789); // stored at microsecond precision
-    OrderRepo::insert(s, &o).await.unwrap();
+    OrderRepo::insert(s, &o, &none()).await.unwrap();
 
     let got = OrderRepo::get_unscoped(s, &o.order_no).await.unwrap().unwrap();
     let mut want = o.clone();
@@ -37,20 +45,20 @@ async fn orders_round_trip_and_are_unique_per_merchant() {
     // The merchant's idempotency key; another merchant may use the same one.
     let mut again = new_order(&fx, &shop_a, 1, OrderStatus::Created);
     again.out_trade_no = o.out_trade_no.clone();
-    assert_eq!(conflict(OrderRepo::insert(s, &again).await.unwrap_err()), "orders.out_trade_no");
+    assert_eq!(conflict(OrderRepo::insert(s, &again, &none()).await.unwrap_err()), "orders.out_trade_no");
     let mut other = new_order(&fx, &shop_b, 1, OrderStatus::Created);
     other.out_trade_no = o.out_trade_no.clone();
-    OrderRepo::insert(s, &other).await.unwrap();
+    OrderRepo::insert(s, &other, &none()).await.unwrap();
     let mut same_no = new_order(&fx, &shop_b, 1, OrderStatus::Created);
     same_no.order_no = o.order_no.clone();
-    assert_eq!(conflict(OrderRepo::insert(s, &same_no).await.unwrap_err()), "orders.order_no");
+    assert_eq!(conflict(OrderRepo::insert(s, &same_no, &none()).await.unwrap_err()), "orders.order_no");
 
     // Money invariants hold in the database too.
     let zero = new_order(&fx, &shop_a, 0, OrderStatus::Created);
-    assert!(matches!(OrderRepo::insert(s, &zero).await, Err(RepoError::Backend(_))));
+    assert!(matches!(OrderRepo::insert(s, &zero, &none()).await, Err(RepoError::Backend(_))));
     let mut over = new_order(&fx, &shop_a, 100, OrderStatus::Paid);
     over.refund_reserved = Money(101);
-    assert!(matches!(OrderRepo::insert(s, &over).await, Err(RepoError::Backend(_))));
+    assert!(matches!(OrderRepo::insert(s, &over, &none()).await, Err(RepoError::Backend(_))));
     fx.finish().await;
 }
 
@@ -94,7 +102,7 @@ async fn order_lists_filter_and_page_newest_first() {
     let first = order(&fx, &sh, 100, OrderStatus::Paid).await;
     let mut alipay = new_order(&fx, &sh, 200, OrderStatus::Created);
     alipay.channel = Some(ChannelCode::Alipay);
-    OrderRepo::insert(s, &alipay).await.unwrap();
+    OrderRepo::insert(s, &alipay, &none()).await.unwrap();
     let closed = order(&fx, &sh, 300, OrderStatus::Closed).await;
     let theirs = order(&fx, &other, 400, OrderStatus::Paid).await;
     let root = fx.root();
@@ -138,79 +146,148 @@ async fn save_is_optimistic_and_writes_its_outbox_in_the_same_transaction() {
     paid.pay_data = Some(json!({"prepay_id": "wx1"}));
     paid.fee = Money(6);
     paid.updated_at = fx.now();
-    // Ignored by save: the refund totals, and what identifies the order.
-    paid.refund_reserved = Money(500);
-    paid.refunded_amount = Money(500);
+    // Ignored by save: what identifies the order and its request.
     paid.amount = Money(1);
     paid.out_trade_no = "changed".into();
     let evt = notification(&fx, &sh, EventType::OrderPaid, &o.order_no, fx.now());
-    s.save(&paid, std::slice::from_ref(&evt)).await.unwrap();
+    s.save(&paid, &notifying(std::slice::from_ref(&evt))).await.unwrap();
 
     let got = OrderRepo::get_unscoped(s, &o.order_no).await.unwrap().unwrap();
     assert_eq!((got.status, got.paid_at, got.version), (OrderStatus::Paid, paid.paid_at, 2));
     assert_eq!((got.channel_trade_no.as_deref(), got.payer_id.as_deref()), (Some("4200001"), Some("o-payer")));
     assert_eq!((got.pay_data, got.fee, got.updated_at), (paid.pay_data.clone(), Money(6), paid.updated_at));
-    assert_eq!((got.refund_reserved, got.refunded_amount, got.amount), (Money(0), Money(0), Money(1000)));
-    assert_eq!(got.out_trade_no, o.out_trade_no);
+    assert_eq!((got.amount, got.out_trade_no.as_str()), (Money(1000), o.out_trade_no.as_str()));
     let stored = NotificationRepo::get(s, &fx.root(), &evt.id).await.unwrap().unwrap();
     assert_eq!((stored.resource_no, stored.payload), (o.order_no.clone(), evt.payload.clone()));
+    // The notification's delivery job came with it, due when the notification is.
+    let delivery = job_about(&fx, JobKind::NotificationDelivery, &evt.id).await.expect("delivery job");
+    assert_eq!((delivery.state, delivery.next_run_at), (JobState::Pending, evt.next_attempt_at));
 
-    // Stale: nothing is written, the notification neither.
-    let mut stale = paid.clone();
-    stale.status = OrderStatus::Closed;
-    let evt2 = notification(&fx, &sh, EventType::OrderClosed, &o.order_no, fx.now());
-    assert_eq!(conflict(s.save(&stale, std::slice::from_ref(&evt2)).await.unwrap_err()), "version");
-    assert_eq!(OrderRepo::get_unscoped(s, &o.order_no).await.unwrap().unwrap().status, OrderStatus::Paid);
-    assert!(NotificationRepo::get(s, &fx.root(), &evt2.id).await.unwrap().is_none());
-    let listed = NotificationRepo::list(s, &fx.root(), Some(&o.order_no), page(1, 10)).await.unwrap();
-    assert_eq!(listed.total, 1);
+    // The refund totals the domain decided are saved too (versioned like the rest).
+    let mut reserving = paid.clone();
+    reserving.version = 2;
+    reserving.refund_reserved = Money(400);
+    reserving.refunded_amount = Money(100);
+    s.save(&reserving, &none()).await.unwrap();
+    let got = OrderRepo::get_unscoped(s, &o.order_no).await.unwrap().unwrap();
+    assert_eq!((got.refund_reserved, got.refunded_amount, got.version), (Money(400), Money(100), 3));
+    // … and the database refuses totals that break refunded ≤ reserved ≤ amount.
+    let mut broken = reserving.clone();
+    broken.version = 3;
+    broken.refund_reserved = Money(1001);
+    assert!(matches!(s.save(&broken, &none()).await, Err(RepoError::Backend(_))));
+    let mut broken = reserving.clone();
+    broken.version = 3;
+    broken.refunded_amount = Money(401);
+    assert!(matches!(s.save(&broken, &none()).await, Err(RepoError::Backend(_))));
+    let got = OrderRepo::get_unscoped(s, &o.order_no).await.unwrap().unwrap();
+    assert_eq!((got.refund_reserved, got.refunded_amount, got.version), (Money(400), Money(100), 3));
 
     let mut ghost = new_order(&fx, &sh, 10, OrderStatus::Created);
     ghost.order_no = "20260101000000missing".into();
-    assert!(matches!(s.save(&ghost, &[]).await, Err(RepoError::NotFound)));
+    assert!(matches!(s.save(&ghost, &none()).await, Err(RepoError::NotFound)));
+    let mut evt_ghost = notification(&fx, &sh, EventType::OrderClosed, &ghost.order_no, fx.now());
+    evt_ghost.resource_no = ghost.order_no.clone();
+    assert!(matches!(s.save(&ghost, &notifying(std::slice::from_ref(&evt_ghost))).await, Err(RepoError::NotFound)));
+    assert!(NotificationRepo::get(s, &fx.root(), &evt_ghost.id).await.unwrap().is_none());
+    assert!(jobs_about(&fx, &evt_ghost.id).await.is_empty());
 
     // A failing outbox insert (a duplicate event id) takes the order change back with it.
-    let mut next = paid.clone();
-    next.version = 2;
-    next.status = OrderStatus::Cancelled;
-    assert!(s.save(&next, std::slice::from_ref(&evt)).await.is_err());
+    let mut next = reserving.clone();
+    next.version = 3;
+    next.status = OrderStatus::PartiallyRefunded;
+    assert!(s.save(&next, &notifying(std::slice::from_ref(&evt))).await.is_err());
     let got = OrderRepo::get_unscoped(s, &o.order_no).await.unwrap().unwrap();
-    assert_eq!((got.status, got.version), (OrderStatus::Paid, 2));
+    assert_eq!((got.status, got.version), (OrderStatus::Paid, 3));
     fx.finish().await;
 }
 
 #[tokio::test]
-async fn jobs_find_unpaid_orders_oldest_first() {
+async fn a_stale_save_writes_neither_the_order_nor_any_of_its_effects() {
     let fx = Fixture::new().await;
     let s = &fx.store;
     let sh = shop(&fx, None, "Shop").await;
-    let t0 = fx.now();
-    let mut make = Vec::new();
-    // (status, minutes until expiry)
-    for (status, expires_in) in [
-        (OrderStatus::Created, 5),
-        (OrderStatus::Paying, 1),
-        (OrderStatus::Created, 30),
-        (OrderStatus::Paid, 1),
-        (OrderStatus::Closed, 1),
-        (OrderStatus::Created, 2),
-    ] {
-        let mut o = new_order(&fx, &sh, 100, status);
-        o.expire_at = t0 + Duration::minutes(expires_in);
-        OrderRepo::insert(s, &o).await.unwrap();
-        make.push(o);
-    }
-    let nos =
-        |orders: Vec<juhe_domain::payments::order::Order>| orders.into_iter().map(|o| o.order_no).collect::<Vec<_>>();
-    let at = t0 + Duration::minutes(5);
-    let due = nos(s.expired(at, 10).await.unwrap());
-    assert_eq!(due, vec![make[1].order_no.clone(), make[5].order_no.clone(), make[0].order_no.clone()]);
-    assert_eq!(nos(s.expired(at, 2).await.unwrap()), due[..2].to_vec());
-    assert!(s.expired(t0, 10).await.unwrap().is_empty());
+    let o = order(&fx, &sh, 1000, OrderStatus::Created).await;
+    let mut paid = o.clone();
+    paid.status = OrderStatus::Paid;
+    s.save(&paid, &none()).await.unwrap();
 
-    // Created before `before` (exclusive), unpaid, oldest first.
-    let pending = nos(s.pending_before(make[5].created_at, 10).await.unwrap());
-    assert_eq!(pending, vec![make[0].order_no.clone(), make[1].order_no.clone(), make[2].order_no.clone()]);
-    assert_eq!(nos(s.pending_before(make[5].created_at, 1).await.unwrap()), vec![make[0].order_no.clone()]);
+    // Every kind of effect rides on a save from the stale version 1.
+    let mut stale = o.clone();
+    stale.status = OrderStatus::Closed;
+    let evt = notification(&fx, &sh, EventType::OrderClosed, &o.order_no, fx.now());
+    let exception = PaymentException::new(
+        &fx.platform,
+        &sh.merchant.id,
+        &sh.merchant.path,
+        ExceptionKind::UnknownAtChannel,
+        &o.order_no,
+        json!({"why": "test"}),
+        Resolution::Hold,
+        fx.now(),
+    );
+    let mut effects = notifying(std::slice::from_ref(&evt));
+    effects
+        .job(NewJob::new(&fx.platform, JobKind::ExceptionResolution, exception.id.as_str(), fx.now()))
+        .audit(fx.audit(&sh.merchant.path, "order.close", "order", &o.order_no))
+        .exception(exception.clone());
+    assert_eq!(conflict(s.save(&stale, &effects).await.unwrap_err()), "version");
+
+    let got = OrderRepo::get_unscoped(s, &o.order_no).await.unwrap().unwrap();
+    assert_eq!((got.status, got.version), (OrderStatus::Paid, 2));
+    assert!(NotificationRepo::get(s, &fx.root(), &evt.id).await.unwrap().is_none());
+    assert_eq!(NotificationRepo::list(s, &fx.root(), Some(&o.order_no), page(1, 10)).await.unwrap().total, 0);
+    assert!(jobs_about(&fx, &evt.id).await.is_empty(), "no delivery job");
+    assert!(jobs_about(&fx, exception.id.as_str()).await.is_empty(), "no resolution job");
+    assert!(ExceptionRepo::get(s, &fx.root(), exception.id.as_str()).await.unwrap().is_none());
+    let about_order = ExceptionFilter { order_no: Some(o.order_no.clone()), ..Default::default() };
+    assert_eq!(ExceptionRepo::list(s, &fx.root(), &about_order, page(1, 10)).await.unwrap().total, 0);
+    assert_eq!(audit_rows(&fx, &o.order_no).await, 0);
+
+    // The same effects on the fresh version are all written, with the change.
+    let mut fresh = stale.clone();
+    fresh.version = 2;
+    s.save(&fresh, &effects).await.unwrap();
+    assert_eq!(OrderRepo::get_unscoped(s, &o.order_no).await.unwrap().unwrap().status, OrderStatus::Closed);
+    assert!(NotificationRepo::get(s, &fx.root(), &evt.id).await.unwrap().is_some());
+    assert!(job_about(&fx, JobKind::NotificationDelivery, &evt.id).await.is_some());
+    assert!(job_about(&fx, JobKind::ExceptionResolution, exception.id.as_str()).await.is_some());
+    assert!(ExceptionRepo::get(s, &fx.root(), exception.id.as_str()).await.unwrap().is_some());
+    assert_eq!(audit_rows(&fx, &o.order_no).await, 1);
+    fx.finish().await;
+}
+
+#[tokio::test]
+async fn an_insert_writes_its_follow_up_job_or_nothing() {
+    let fx = Fixture::new().await;
+    let s = &fx.store;
+    let sh = shop(&fx, None, "Shop").await;
+    let o = new_order(&fx, &sh, 100, OrderStatus::Created);
+    let first_look = o.created_at + Duration::seconds(10);
+    let mut effects = none();
+    effects.job(NewJob::new(&fx.platform, JobKind::OrderFollowup, &o.order_no, first_look));
+    OrderRepo::insert(s, &o, &effects).await.unwrap();
+    let job = job_about(&fx, JobKind::OrderFollowup, &o.order_no).await.expect("follow-up job");
+    assert_eq!((job.state, job.next_run_at, job.attempts, job.failures), (JobState::Pending, first_look, 0, 0));
+    assert_eq!(job.platform_id, fx.platform);
+
+    // A repeated out_trade_no is refused, and its follow-up job with it.
+    let mut dup = new_order(&fx, &sh, 100, OrderStatus::Created);
+    dup.out_trade_no = o.out_trade_no.clone();
+    let mut effects = none();
+    effects.job(NewJob::new(&fx.platform, JobKind::OrderFollowup, &dup.order_no, first_look));
+    assert_eq!(conflict(OrderRepo::insert(s, &dup, &effects).await.unwrap_err()), "orders.out_trade_no");
+    assert!(jobs_about(&fx, &dup.order_no).await.is_empty());
+
+    // A failing effect (the same notification twice) takes the order back with it.
+    let other = new_order(&fx, &sh, 100, OrderStatus::Created);
+    let evt = notification(&fx, &sh, EventType::OrderPaid, &other.order_no, fx.now());
+    let mut effects = notifying(&[evt.clone(), evt.clone()]);
+    effects.job(NewJob::new(&fx.platform, JobKind::OrderFollowup, &other.order_no, first_look));
+    assert!(OrderRepo::insert(s, &other, &effects).await.is_err());
+    assert!(OrderRepo::get_unscoped(s, &other.order_no).await.unwrap().is_none());
+    assert!(NotificationRepo::get(s, &fx.root(), &evt.id).await.unwrap().is_none());
+    assert!(jobs_about(&fx, &other.order_no).await.is_empty());
+    assert!(jobs_about(&fx, &evt.id).await.is_empty());
     fx.finish().await;
 }

@@ -4,7 +4,9 @@
 use crate::fixture::Fixture;
 use juhe_domain::apps::App;
 use juhe_domain::channels::{BindingStatus, ChannelAccount, ChannelBinding, ChannelCode};
+use juhe_domain::effects::Effects;
 use juhe_domain::identity::NodeKind;
+use juhe_domain::jobs::{Job, JobFilter, JobKind, JobRepo};
 use juhe_domain::money::Money;
 use juhe_domain::payments::notification::{DeliveryStatus, EventType, Notification};
 use juhe_domain::payments::order::{Order, OrderStatus};
@@ -136,7 +138,7 @@ pub fn new_order(fx: &Fixture, shop: &Shop, amount: i64, status: OrderStatus) ->
 /// A stored order of `shop` in `status`.
 pub async fn order(fx: &Fixture, shop: &Shop, amount: i64, status: OrderStatus) -> Order {
     let order = new_order(fx, shop, amount, status);
-    OrderRepo::insert(&fx.store, &order).await.expect("insert order");
+    OrderRepo::insert(&fx.store, &order, &Effects::none()).await.expect("insert order");
     order
 }
 
@@ -189,12 +191,32 @@ pub fn notification(
     }
 }
 
+/// Effects that notify `outbox` (each with its delivery job), as the services build them.
+pub fn notifying(outbox: &[Notification]) -> Effects {
+    let mut effects = Effects::none();
+    effects.notify(outbox.iter().cloned());
+    effects
+}
+
 /// Stores `outbox` the way the services do: with an order's state change.
 pub async fn publish(fx: &Fixture, shop: &Shop, outbox: &[Notification]) -> Order {
     let mut order = order(fx, shop, 100, OrderStatus::Created).await;
     order.status = OrderStatus::Paid;
     order.paid_at = Some(fx.now());
-    OrderRepo::save(&fx.store, &order, outbox).await.expect("save order with outbox");
+    OrderRepo::save(&fx.store, &order, &notifying(outbox)).await.expect("save order with outbox");
     order.version += 1;
     order
+}
+
+/// The platform's jobs about `key` (an order or refund number, a notification id).
+pub async fn jobs_about(fx: &Fixture, key: &str) -> Vec<Job> {
+    let filter = JobFilter { key: Some(key.to_owned()), ..Default::default() };
+    JobRepo::list(&fx.store, &fx.platform, &filter, crate::fixture::page(1, 50)).await.unwrap().items
+}
+
+/// The one job of `kind` about `key`, if any.
+pub async fn job_about(fx: &Fixture, kind: JobKind, key: &str) -> Option<Job> {
+    let mut found: Vec<_> = jobs_about(fx, key).await.into_iter().filter(|j| j.kind == kind).collect();
+    assert!(found.len() <= 1, "(kind, key) is unique");
+    found.pop()
 }

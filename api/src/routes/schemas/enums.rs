@@ -114,7 +114,10 @@ pub enum EventTypeDto {
     RefundFailed,
 }
 
-mirror!(EventTypeDto, EventType { OrderPaid, OrderClosed, OrderCancelled, OrderException, RefundSucceeded, RefundFailed });
+mirror!(
+    EventTypeDto,
+    EventType { OrderPaid, OrderClosed, OrderCancelled, OrderException, RefundSucceeded, RefundFailed }
+);
 
 /// `pending` (more attempts to come), `delivered`, or `exhausted` (every attempt failed; it can
 /// still be resent by hand).
