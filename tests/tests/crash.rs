@@ -30,24 +30,27 @@ impl Juhe {
         if seed_demo {
             cmd.arg("--seed-demo");
         }
-        let child = cmd
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("JUHE_BIND", format!("127.0.0.1:{port}"))
-            .env("JUHE_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-            .env("JUHE_DATA_DIR", dir)
-            .env("JUHE_DATABASE_URL", database_url)
-            .env("JUHE_JOB_LEASE_SECS", "3")
-            .env("JUHE_PASSWORD_HASH_MEMORY_KIB", "1024")
-            .env("JUHE_LOG_LEVEL", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start juhe");
+        // Owned at once: a start that fails still kills and reaps the process (Drop).
+        let juhe = Self {
+            child: cmd
+                .env_clear()
+                .env("PATH", std::env::var("PATH").unwrap_or_default())
+                .env("JUHE_BIND", format!("127.0.0.1:{port}"))
+                .env("JUHE_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+                .env("JUHE_DATA_DIR", dir)
+                .env("JUHE_DATABASE_URL", database_url)
+                .env("JUHE_JOB_LEASE_SECS", "3")
+                .env("JUHE_PASSWORD_HASH_MEMORY_KIB", "1024")
+                .env("JUHE_LOG_LEVEL", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start juhe"),
+        };
         let health = format!("http://127.0.0.1:{port}/healthz");
         for _ in 0..300 {
             if reqwest::get(&health).await.is_ok_and(|r| r.status().is_success()) {
-                return Self { child };
+                return juhe;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -64,8 +64,6 @@ async fn concurrent_claimers_run_every_job_exactly_once() {
     );
     assert_eq!(by_job.len(), JOBS, "every job was claimed");
     assert!(runs.iter().all(|(_, _, written)| *written), "every holder could finish its job");
-    let per_worker = |w: usize| runs.iter().filter(|(_, worker, _)| *worker == format!("worker-{w}")).count();
-    eprintln!("runs per worker: {:?}", (0..CLAIMERS).map(per_worker).collect::<Vec<_>>());
 
     // The table agrees: each job succeeded, with exactly one attempt, the one that succeeded.
     for i in 0..JOBS {

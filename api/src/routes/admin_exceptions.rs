@@ -72,6 +72,7 @@ page_of!(ExceptionPage, ExceptionDto);
 impl AdminExceptionsApi {
     /// Payment exceptions in your subtree, newest first.
     #[oai(path = "/exceptions", method = "get", operation_id = "admin_exceptions_list")]
+    #[allow(clippy::too_many_arguments)]
     async fn list(
         &self,
         state: Data<&Arc<AppState>>,

@@ -147,6 +147,7 @@ page_of!(JobPage, JobDto);
 impl AdminJobsApi {
     /// Jobs of the platform, most urgent first (by next run).
     #[oai(path = "/jobs", method = "get", operation_id = "admin_jobs_list")]
+    #[allow(clippy::too_many_arguments)]
     async fn list(
         &self,
         state: Data<&Arc<AppState>>,

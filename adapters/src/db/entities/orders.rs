@@ -116,9 +116,9 @@ pub fn from_domain(o: &Order) -> ActiveModel {
     }
 }
 
-/// What `save` writes. Never the refund totals (only the refund repository moves them, with
-/// conditional updates), nor what identifies the order and its request: number, tenant,
-/// merchant, store, app, `out_trade_no`, amount, currency, request hash.
+/// What a versioned save writes: the state the domain decided, refund totals included. Never
+/// what identifies the order and its request: number, tenant, merchant, store, app,
+/// `out_trade_no`, amount, currency, request hash.
 pub fn changes(o: &Order) -> ActiveModel {
     ActiveModel {
         way: Set(o.way.as_str().to_owned()),
