@@ -57,6 +57,9 @@ pub struct Config {
     /// How long a worker's claim on a job lasts without a heartbeat (a killed worker's jobs are
     /// taken over after this).
     pub job_lease_secs: u64,
+    /// How long after creation an unpaid order or a processing refund is first asked about at
+    /// its channel, unless a notification settled it before (then less and less often).
+    pub requery_after_secs: u64,
     /// Money that arrives on a closed order: `refund` it at once, or `hold` it for an operator.
     pub late_payment_policy: String,
     /// Let routing use the in-process `instant` channel (no HTTP, no crypto): load tests only.
@@ -95,6 +98,7 @@ impl Default for Config {
             channel_timeout_ms: 10_000,
             jobs_enabled: true,
             job_lease_secs: 60,
+            requery_after_secs: 30,
             late_payment_policy: "refund".into(),
             instant_channel_enabled: false,
             lookup_cache_ttl_ms: 2000,
@@ -227,6 +231,9 @@ impl Config {
         }
         if !(3..=3600).contains(&self.job_lease_secs) {
             return bad("job_lease_secs", "3..=3600");
+        }
+        if !(1..=3600).contains(&self.requery_after_secs) {
+            return bad("requery_after_secs", "1..=3600");
         }
         if juhe_domain::payments::exception::LatePaymentPolicy::parse(&self.late_payment_policy).is_none() {
             return bad("late_payment_policy", "refund or hold");

@@ -50,7 +50,9 @@ pub const PAY_WAYS: &[&str] = &[
 
 /// Connects the database (migrating first if configured) and builds the state.
 pub async fn build_state(config: Config) -> anyhow::Result<Arc<AppState>> {
-    build_state_with(config, Arc::new(SystemClock), PaymentSettings::default()).await
+    let settings =
+        PaymentSettings { requery_after: Duration::from_secs(config.requery_after_secs), ..PaymentSettings::default() };
+    build_state_with(config, Arc::new(SystemClock), settings).await
 }
 
 /// The same with an injected clock and payment settings (tests compress time with them).

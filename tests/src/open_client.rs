@@ -6,6 +6,7 @@ use aws_lc_rs::hmac;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 
+#[derive(Clone)]
 pub struct OpenClient {
     base: String,
     pub app_id: String,

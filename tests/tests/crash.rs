@@ -3,6 +3,7 @@
 //! same database, it takes the job over once the dead worker's lease runs out and delivers.
 //! The binary is the one `cargo test --workspace --all-targets` (`make test`) builds.
 
+use juhe_tests::Client;
 use juhe_tests::OpenClient;
 use juhe_tests::webhook::Receiver;
 use serde_json::{Value, json};
@@ -22,31 +23,37 @@ struct Juhe {
     child: Child,
 }
 
+/// Where one run keeps its data and database, shared by every process it starts.
+struct Site {
+    dir: tempfile::TempDir,
+    database_url: String,
+}
+
 impl Juhe {
-    /// `juhe serve` on `port` with its data in `dir` (and the database at `database_url`).
-    async fn start(dir: &Path, database_url: &str, port: u16, seed_demo: bool) -> Self {
+    /// `juhe <args>` with the site's data and database, listening on `port`, with `env` on top.
+    fn spawn(site: &Site, args: &[&str], port: u16, env: &[(&str, &str)]) -> Self {
         let mut cmd = Command::new(juhe_binary());
-        cmd.arg("serve");
-        if seed_demo {
-            cmd.arg("--seed-demo");
-        }
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("JUHE_BIND", format!("127.0.0.1:{port}"))
+            .env("JUHE_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+            .env("JUHE_DATA_DIR", site.dir.path())
+            .env("JUHE_DATABASE_URL", &site.database_url)
+            .env("JUHE_JOB_LEASE_SECS", "3")
+            .env("JUHE_PASSWORD_HASH_MEMORY_KIB", "1024")
+            .env("JUHE_LOG_LEVEL", "warn")
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        Self { child: cmd.spawn().expect("start juhe") }
+    }
+
+    /// `juhe serve`, once it answers `/healthz`.
+    async fn serve(site: &Site, port: u16, seed_demo: bool, env: &[(&str, &str)]) -> Self {
+        let args: &[&str] = if seed_demo { &["serve", "--seed-demo"] } else { &["serve"] };
         // Owned at once: a start that fails still kills and reaps the process (Drop).
-        let juhe = Self {
-            child: cmd
-                .env_clear()
-                .env("PATH", std::env::var("PATH").unwrap_or_default())
-                .env("JUHE_BIND", format!("127.0.0.1:{port}"))
-                .env("JUHE_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-                .env("JUHE_DATA_DIR", dir)
-                .env("JUHE_DATABASE_URL", database_url)
-                .env("JUHE_JOB_LEASE_SECS", "3")
-                .env("JUHE_PASSWORD_HASH_MEMORY_KIB", "1024")
-                .env("JUHE_LOG_LEVEL", "warn")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start juhe"),
-        };
+        let juhe = Self::spawn(site, args, port, env);
         let health = format!("http://127.0.0.1:{port}/healthz");
         for _ in 0..300 {
             if reqwest::get(&health).await.is_ok_and(|r| r.status().is_success()) {
@@ -55,6 +62,18 @@ impl Juhe {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("juhe did not start on port {port}");
+    }
+
+    /// `juhe sandbox` (the channel sandboxes alone), once it takes connections.
+    async fn sandboxes(site: &Site, port: u16) -> Self {
+        let juhe = Self::spawn(site, &["sandbox"], port, &[]);
+        for _ in 0..300 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return juhe;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("juhe sandbox did not start on port {port}");
     }
 
     fn kill9(mut self) {
@@ -76,20 +95,25 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
 }
 
-async fn database_url(dir: &Path) -> String {
-    match std::env::var("JUHE_TEST_DATABASE_URL") {
+async fn site() -> Site {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = match std::env::var("JUHE_TEST_DATABASE_URL") {
         Ok(base) => juhe_adapters::db::fresh_test_database(&base).await.expect("fresh postgres database"),
-        Err(_) => format!("sqlite://{}/juhe.db", dir.display()),
-    }
+        Err(_) => format!("sqlite://{}/juhe.db", dir.path().display()),
+    };
+    Site { dir, database_url }
+}
+
+fn demo_of(site: &Site) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(site.dir.path().join("demo.json")).unwrap()).unwrap()
 }
 
 #[tokio::test]
 async fn a_server_killed_while_notifying_delivers_after_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = database_url(dir.path()).await;
+    let site = site().await;
     let port = free_port();
-    let server = Juhe::start(dir.path(), &url, port, true).await;
-    let demo: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("demo.json")).unwrap()).unwrap();
+    let server = Juhe::serve(&site, port, true, &[]).await;
+    let demo = demo_of(&site);
     let base = format!("http://127.0.0.1:{port}");
     let merchant = &demo["merchant"];
     let open = OpenClient::hmac(&base, merchant["app_id"].as_str().unwrap(), merchant["app_secret"].as_str().unwrap());
@@ -121,8 +145,75 @@ async fn a_server_killed_while_notifying_delivers_after_restart() {
     assert!(hook.received().is_empty(), "nothing was delivered before the crash");
 
     hook.set_delay(Duration::ZERO);
-    let _restarted = Juhe::start(dir.path(), &url, port, false).await;
+    let _restarted = Juhe::serve(&site, port, false, &[]).await;
     let delivered = hook.wait_for("order.paid", &order_no).await;
     assert!(delivered.verifies(merchant["app_secret"].as_str().unwrap()));
     assert_eq!(delivered.json()["data"]["status"], "paid");
+}
+
+/// The channel lives on (the sandboxes run as their own process) while juhe is killed with a
+/// refund in flight: the restarted server's follow-up job finds the channel never got it,
+/// re-submits it with the same refund number, and the merchant hears `refund.succeeded`.
+#[tokio::test]
+async fn a_server_killed_with_a_refund_in_flight_finishes_it_after_restart() {
+    let site = site().await;
+    let (channel_port, port) = (free_port(), free_port());
+    // Seeded on the port the sandboxes will keep: the channel accounts point there.
+    Juhe::serve(&site, channel_port, true, &[]).await.kill9();
+    let demo = demo_of(&site);
+    let _channels = Juhe::sandboxes(&site, channel_port).await;
+    let env =
+        [("JUHE_SANDBOX_ENABLED", "false"), ("JUHE_REQUERY_AFTER_SECS", "3"), ("JUHE_CHANNEL_TIMEOUT_MS", "20000")];
+    let server = Juhe::serve(&site, port, false, &env).await;
+    let (base, channel) =
+        (format!("http://127.0.0.1:{port}"), Client::new(&format!("http://127.0.0.1:{channel_port}")));
+    let merchant = &demo["merchant"];
+    let open = OpenClient::hmac(&base, merchant["app_id"].as_str().unwrap(), merchant["app_secret"].as_str().unwrap());
+    let hook = Receiver::spawn().await;
+    let body = json!({"merchant_no": merchant["merchant_no"], "out_trade_no": "CRASH-REFUND-1", "amount": 1000,
+        "currency": "CNY", "way": "WX_NATIVE", "subject": "crash", "notify_url": hook.url});
+    let r = open.post("/open/v1/orders", &body.to_string()).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let order_no = r.json["order_no"].as_str().unwrap().to_owned();
+    channel.post("/sandbox/wechat/simulate/pay", None, &json!({"out_trade_no": order_no})).await;
+    hook.wait_for("order.paid", &order_no).await;
+
+    // The refund call never gets an answer: the server is killed while waiting for it.
+    channel.post("/sandbox/wechat/simulate/fail-next", None, &json!({"count": 1, "mode": "timeout"})).await;
+    let refund = json!({"order_no": order_no, "out_refund_no": "CRASH-R-1", "amount": 400}).to_string();
+    let pending = tokio::spawn({
+        let open = open.clone();
+        async move { open.post("/open/v1/refunds", &refund).await }
+    });
+    let admin = Client::new(&base);
+    let login = json!({"username": demo["admin"]["username"], "password": demo["admin"]["password"]});
+    let token =
+        admin.post("/admin/v1/auth/login", None, &login).await.json["access_token"].as_str().unwrap().to_owned();
+    let mut refund_no = None;
+    for _ in 0..300 {
+        let d = admin.get(&format!("/admin/v1/orders/{order_no}"), Some(&token)).await;
+        if let Some(no) = d.json["refunds"][0]["refund_no"].as_str() {
+            assert_eq!(d.json["refunds"][0]["status"], "processing");
+            refund_no = Some(no.to_owned());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let refund_no = refund_no.expect("the refund was recorded before the channel call");
+    server.kill9();
+    let _ = pending.await;
+
+    let _restarted = Juhe::serve(&site, port, false, &env).await;
+    let done = hook.wait_for("refund.succeeded", &refund_no).await.json();
+    assert_eq!(
+        (done["data"]["out_refund_no"].as_str(), done["data"]["amount"].as_i64()),
+        (Some("CRASH-R-1"), Some(400))
+    );
+    let token =
+        admin.post("/admin/v1/auth/login", None, &login).await.json["access_token"].as_str().unwrap().to_owned();
+    let d = admin.get(&format!("/admin/v1/orders/{order_no}"), Some(&token)).await;
+    assert_eq!(
+        (d.json["order"]["status"].as_str(), d.json["order"]["refunded_amount"].as_i64()),
+        (Some("partially_refunded"), Some(400))
+    );
 }

@@ -42,7 +42,7 @@ impl JobRepo for SqlStore {
     ) -> RepoResult<Vec<Job>> {
         let backend = self.backend();
         let txn = self.begin().await?;
-        let candidates: Vec<(String, String, i32, Option<String>)> =
+        let candidates: Vec<(String, String, String, i32, Option<String>)> =
             runnable_ids(backend, now, limit).into_tuple().all(&txn).await.map_err(db_err)?;
         if candidates.is_empty() {
             return Ok(Vec::new());
@@ -61,15 +61,8 @@ impl JobRepo for SqlStore {
             .await
             .map_err(db_err)?;
         // Runs whose worker stopped: recorded, so the history shows the takeover.
-        for (id, state, attempts, owner) in &candidates {
+        for (id, platform, state, attempts, owner) in &candidates {
             if state == JobState::Running.as_str() {
-                let platform: Option<String> = jobs::Entity::find_by_id(id.as_str())
-                    .select_only()
-                    .column(C::PlatformId)
-                    .into_tuple()
-                    .one(&txn)
-                    .await
-                    .map_err(db_err)?;
                 let attempt = JobAttempt {
                     job_id: JobId::from_trusted(id.clone()),
                     attempt_no: *attempts,
@@ -79,8 +72,7 @@ impl JobRepo for SqlStore {
                     result: AttemptResult::LeaseExpired,
                     error: Some("the worker stopped before finishing; lease expired".into()),
                 };
-                let platform = PlatformId::from_trusted(platform.unwrap_or_default());
-                insert_attempt(&txn, &attempt, &platform).await?;
+                insert_attempt(&txn, &attempt, &PlatformId::from_trusted(platform.clone())).await?;
             }
         }
         let leased = jobs::Entity::find()
@@ -264,12 +256,12 @@ fn runnable(backend: DbBackend, now: OffsetDateTime) -> Condition {
     Condition::any().add(due).add(abandoned)
 }
 
-/// Up to `limit` runnable jobs, most overdue first, locked for the claim (id, state, attempts,
-/// lease owner).
+/// Up to `limit` runnable jobs, most overdue first, locked for the claim (id, platform, state,
+/// attempts, lease owner).
 fn runnable_ids(backend: DbBackend, now: OffsetDateTime, limit: u64) -> Select<jobs::Entity> {
     oldest_first(jobs::Entity::find().filter(runnable(backend, now)), backend, C::NextRunAt)
         .select_only()
-        .columns([C::Id, C::State, C::Attempts, C::LeaseOwner])
+        .columns([C::Id, C::PlatformId, C::State, C::Attempts, C::LeaseOwner])
         .limit(limit)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
 }

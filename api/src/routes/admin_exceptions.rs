@@ -1,7 +1,7 @@
 //! `/admin/v1/exceptions`: payment exceptions (异常单) in the caller's scope, and their
 //! resolution by platform operators (refund the payer, accept, dismiss), audited.
 
-use super::common::{Tag, page_of};
+use super::common::{Tag, page_of, parse_opt};
 use crate::error::{ApiError, ApiResult};
 use crate::http::bearer::AdminAuth;
 use crate::state::AppState;
@@ -86,14 +86,8 @@ impl AdminExceptionsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))] page_size: Query<Option<u64>>,
     ) -> ApiResult<Json<ExceptionPage>> {
         let filter = ExceptionFilter {
-            kind: kind
-                .0
-                .map(|k| ExceptionKind::parse(&k).ok_or_else(|| ApiError::invalid("kind: unknown")))
-                .transpose()?,
-            status: status
-                .0
-                .map(|s| ExceptionStatus::parse(&s).ok_or_else(|| ApiError::invalid("status: unknown")))
-                .transpose()?,
+            kind: parse_opt(kind.0, ExceptionKind::parse, "kind: unknown")?,
+            status: parse_opt(status.0, ExceptionStatus::parse, "status: unknown")?,
             order_no: order_no.0,
         };
         let p = state.payments.list_exceptions(&auth.0, &filter, super::common::page(page.0, page_size.0)).await?;

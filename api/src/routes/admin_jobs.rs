@@ -1,8 +1,8 @@
 //! `/admin/v1/jobs`: the durable job queue for platform operators — list by kind and state,
 //! one job with its runs and errors, retry, cancel, and queue health per kind.
 
-use super::common::{Tag, page_of};
-use crate::error::{ApiError, ApiResult};
+use super::common::{Tag, page_of, parse_opt};
+use crate::error::ApiResult;
 use crate::http::bearer::AdminAuth;
 use crate::state::AppState;
 use juhe_domain::jobs::{Job, JobAttempt, JobFilter, JobKind, JobState, KindStats};
@@ -163,11 +163,8 @@ impl AdminJobsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))] page_size: Query<Option<u64>>,
     ) -> ApiResult<Json<JobPage>> {
         let filter = JobFilter {
-            kind: kind.0.map(|k| JobKind::parse(&k).ok_or_else(|| ApiError::invalid("kind: unknown"))).transpose()?,
-            state: job_state
-                .0
-                .map(|s| JobState::parse(&s).ok_or_else(|| ApiError::invalid("state: unknown")))
-                .transpose()?,
+            kind: parse_opt(kind.0, JobKind::parse, "kind: unknown")?,
+            state: parse_opt(job_state.0, JobState::parse, "state: unknown")?,
             key: key.0,
         };
         let p = state.job_admin.list(&auth.0, &filter, super::common::page(page.0, page_size.0)).await?;

@@ -1,8 +1,8 @@
 //! `/admin/v1/orders`, `/admin/v1/notifications`: payments in the caller's scope.
 
-use super::common::{Tag, page_of};
+use super::common::{Tag, page_of, parse_opt};
 use super::schemas::{DeliveryAttemptObject, NotificationObject, OrderObject, RefundObject};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::http::bearer::AdminAuth;
 use crate::state::AppState;
 use juhe_domain::channels::ChannelCode;
@@ -54,18 +54,9 @@ impl AdminPaymentsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))] page_size: Query<Option<u64>>,
     ) -> ApiResult<Json<OrderPage>> {
         let filter = OrderFilter {
-            merchant_id: merchant_id
-                .0
-                .map(|m| MerchantId::parse(&m).ok_or_else(|| ApiError::invalid("merchant_id: not a valid id")))
-                .transpose()?,
-            status: status
-                .0
-                .map(|s| OrderStatus::parse(&s).ok_or_else(|| ApiError::invalid("status: unknown")))
-                .transpose()?,
-            channel: channel
-                .0
-                .map(|c| ChannelCode::parse(&c).ok_or_else(|| ApiError::invalid("channel: unknown")))
-                .transpose()?,
+            merchant_id: parse_opt(merchant_id.0, MerchantId::parse, "merchant_id: not a valid id")?,
+            status: parse_opt(status.0, OrderStatus::parse, "status: unknown")?,
+            channel: parse_opt(channel.0, ChannelCode::parse, "channel: unknown")?,
             out_trade_no: out_trade_no.0,
             since: since.0,
             until: until.0,

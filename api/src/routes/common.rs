@@ -1,5 +1,6 @@
 //! Shapes shared by several resources: paging, sorting, status changes, tags.
 
+use crate::error::ApiResult;
 use juhe_domain::page::{PageRequest, SortDir};
 use juhe_domain::tenancy::{NodeStatus, Sort, SortField};
 use poem_openapi::{Enum, Tags};
@@ -127,3 +128,9 @@ macro_rules! parse_id {
     };
 }
 pub(crate) use parse_id;
+
+/// An optional query value parsed into its type; a value that does not parse is a 400 with
+/// `message` (e.g. `"status: unknown"`).
+pub fn parse_opt<T>(raw: Option<String>, parse: impl FnOnce(&str) -> Option<T>, message: &str) -> ApiResult<Option<T>> {
+    raw.map(|r| parse(&r).ok_or_else(|| crate::error::ApiError::invalid(message))).transpose()
+}

@@ -57,7 +57,9 @@ impl PaymentService {
         extra: Effects,
     ) -> PaymentResult<Refund> {
         let now = crate::clock::micros(self.clock.now());
-        refund.status = target;
+        refund.status = refund.status.settle(target).map_err(|(from, to)| {
+            PaymentError::Internal(format!("refund {} cannot go from {from:?} to {to:?}", refund.refund_no))
+        })?;
         refund.updated_at = now;
         if target == RefundStatus::Succeeded {
             refund.succeeded_at = Some(crate::clock::micros(at.unwrap_or(now)));
