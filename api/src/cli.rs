@@ -31,6 +31,8 @@ enum Command {
         #[arg(long)]
         seed_demo: bool,
     },
+    /// Run only the job worker (no HTTP): notification delivery, order and refund follow-ups…
+    Worker,
     /// Run database migrations and exit.
     Migrate,
     /// Seed demo data into an empty database and print the logins.
@@ -135,6 +137,12 @@ async fn run(command: Option<Command>, mut config: Config) -> anyhow::Result<()>
             }
             tracing::info!(%bound, "juhe listening on {bound}; API docs at {}/docs", state.config.public_url);
             server::serve(state, acceptor).await
+        }
+        Command::Worker => {
+            tracing::info!(config = %config.redacted(), "effective configuration");
+            let state = wiring::build_state(config).await?;
+            tracing::info!("juhe worker running");
+            server::work(state).await
         }
         Command::Migrate => {
             config.migrate_on_start = true;

@@ -57,6 +57,8 @@ pub struct Config {
     /// How long a worker's claim on a job lasts without a heartbeat (a killed worker's jobs are
     /// taken over after this).
     pub job_lease_secs: u64,
+    /// Jobs one worker runs at the same time.
+    pub job_concurrency: usize,
     /// How long after creation an unpaid order or a processing refund is first asked about at
     /// its channel, unless a notification settled it before (then less and less often).
     pub requery_after_secs: u64,
@@ -98,6 +100,7 @@ impl Default for Config {
             channel_timeout_ms: 10_000,
             jobs_enabled: true,
             job_lease_secs: 60,
+            job_concurrency: 16,
             requery_after_secs: 30,
             late_payment_policy: "refund".into(),
             instant_channel_enabled: false,
@@ -231,6 +234,9 @@ impl Config {
         }
         if !(3..=3600).contains(&self.job_lease_secs) {
             return bad("job_lease_secs", "3..=3600");
+        }
+        if !(1..=512).contains(&self.job_concurrency) {
+            return bad("job_concurrency", "1..=512");
         }
         if !(1..=3600).contains(&self.requery_after_secs) {
             return bad("requery_after_secs", "1..=3600");

@@ -80,9 +80,28 @@ pub async fn serve_on(
     acceptor: impl Acceptor + 'static,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let settings =
-        JobSettings { lease: std::time::Duration::from_secs(state.config.job_lease_secs), ..JobSettings::default() };
+    let settings = job_settings(&state.config);
     serve_with_jobs(state, acceptor, shutdown, settings).await
+}
+
+/// The worker's settings from the configuration.
+fn job_settings(config: &crate::config::Config) -> JobSettings {
+    JobSettings {
+        lease: std::time::Duration::from_secs(config.job_lease_secs),
+        concurrency: config.job_concurrency,
+        ..JobSettings::default()
+    }
+}
+
+/// `juhe worker`: only the job worker, no HTTP, until Ctrl-C / SIGTERM (workers beside
+/// stateless `serve` replicas). Jobs it was running when stopped are taken over by another
+/// worker once their lease runs out.
+pub async fn work(state: Arc<AppState>) -> anyhow::Result<()> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    jobs::spawn(state.clone(), job_settings(&state.config), stop_rx);
+    shutdown_signal().await;
+    let _ = stop_tx.send(true);
+    Ok(())
 }
 
 /// Serves and, when enabled, runs the background jobs until shutdown.

@@ -143,6 +143,22 @@ impl TestServer {
         r.json["access_token"].as_str().expect("access_token").to_owned()
     }
 
+    /// Waits for the stored order to reach `status` and returns it as the Open API's order
+    /// object. A read that never asks the channel (unlike `GET /open/v1/orders/{no}`), so only a
+    /// callback or a job can have moved the order.
+    pub async fn wait_order_status(&self, order_no: &str, status: &str) -> serde_json::Value {
+        let mut last = None;
+        for _ in 0..300 {
+            let order = self.state.payments.orders.get_unscoped(order_no).await.expect("read order");
+            if let Some(o) = order.as_ref().filter(|o| o.status.as_str() == status) {
+                return juhe_domain::payments::events::order_object(o);
+            }
+            last = order.map(|o| o.status.as_str());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("order {order_no} never became {status} (is {last:?})");
+    }
+
     pub fn open(&self, app_id: &str, secret: &str) -> OpenClient {
         OpenClient::hmac(&self.base_url, app_id, secret)
     }

@@ -17,13 +17,8 @@ async fn paid_order(server: &TestServer, demo: &juhe_api::demo::DemoOutput, hook
     assert_eq!(r.status, 201, "{}", r.body);
     let order_no = r.json["order_no"].as_str().unwrap().to_owned();
     server.http.post("/sandbox/alipay/simulate/pay", None, &json!({"out_trade_no": order_no})).await;
-    for _ in 0..400 {
-        if open.get(&format!("/open/v1/orders/{order_no}")).await.json["status"] == "paid" {
-            return order_no;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("order never paid");
+    server.wait_order_status(&order_no, "paid").await;
+    order_no
 }
 
 /// Waits until the receiver saw `n` attempts and the server recorded all of them: the next

@@ -5,7 +5,6 @@
 use juhe_tests::webhook::Receiver;
 use juhe_tests::{OpenClient, Reply, TestServer};
 use serde_json::{Value, json};
-use std::time::Duration;
 
 pub struct Shop {
     pub server: TestServer,
@@ -68,18 +67,9 @@ impl Shop {
         assert!(r.status < 300, "simulate pay on {channel}: {} {}", r.status, r.body);
     }
 
-    /// Polls the order until it reaches `status` (callbacks are asynchronous).
+    /// Waits until the stored order reaches `status` (callbacks are asynchronous).
     pub async fn wait_status(&self, order_no: &str, status: &str) -> Value {
-        let mut last = Value::Null;
-        for _ in 0..300 {
-            let r = self.open.get(&format!("/open/v1/orders/{order_no}")).await;
-            if r.json["status"] == status {
-                return r.json;
-            }
-            last = r.json;
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("order {order_no} never became {status}: {last}");
+        self.server.wait_order_status(order_no, status).await
     }
 
     pub async fn refund(&self, order_no: &str, amount: i64) -> Reply {

@@ -88,12 +88,7 @@ async fn daily_caps_are_reserved_on_create_released_on_close_and_kept_on_pay() {
     assert_eq!(paid.status, 201, "{}", paid.body);
     let no = paid.json["order_no"].as_str().unwrap().to_owned();
     w.server.http.post("/sandbox/alipay/simulate/pay", None, &json!({"out_trade_no": no})).await;
-    for _ in 0..300 {
-        if w.open.get(&format!("/open/v1/orders/{no}")).await.json["status"] == "paid" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    w.server.wait_order_status(&no, "paid").await;
     let u = w.usage(id).await;
     assert_eq!(u["binding_amount_used"].as_i64(), Some(1000), "a paid order keeps its reservation");
     // Other channels are unaffected.

@@ -115,7 +115,7 @@ struct Forged {
 /// `POST /simulate/forged-notify {"out_trade_no", "amount"?, "sub_mchid"?}`: sends a correctly
 /// signed and encrypted TRANSACTION.SUCCESS for an order whose facts are altered, without
 /// changing the book — to prove the merchant side checks amount and sub-merchant, not just the
-/// signature.
+/// signature. Sent once, synchronously: the answer says whether the merchant accepted it.
 pub(super) async fn forged_notify(sb: Arc<WechatSandbox>, mut req: Request) -> Response {
     let forged: Forged = match body_json(&mut req).await {
         Ok(f) => f,
@@ -136,6 +136,9 @@ pub(super) async fn forged_notify(sb: Arc<WechatSandbox>, mut req: Request) -> R
     if let Some(sub) = forged.sub_mchid {
         transaction.sub_mchid = Some(sub);
     }
-    sb.notify([super::model::Event::Paid { notify_url, transaction }]);
-    reply(StatusCode::OK, json!({ "sent": true }))
+    let event = super::model::Event::Paid { notify_url, transaction };
+    match sb.send_once(&event).await {
+        Ok(()) => reply(StatusCode::OK, json!({ "sent": true, "accepted": true })),
+        Err(reason) => reply(StatusCode::OK, json!({ "sent": true, "accepted": false, "answer": reason })),
+    }
 }

@@ -232,6 +232,10 @@ impl WechatSandbox {
         }
     }
 
+    async fn send_once(&self, event: &Event) -> Result<(), String> {
+        notify::send_once(&self.identity, &self.notifier, self.clock.as_ref(), event).await
+    }
+
     fn keep_bill(&self, download: tradebill::Download) {
         let mut bills = self.bills.lock().unwrap_or_else(|p| p.into_inner());
         if bills.len() >= BILLS_KEPT {

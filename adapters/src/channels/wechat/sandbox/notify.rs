@@ -62,6 +62,18 @@ pub(crate) fn spawn(identity: Arc<Identity>, notifier: Arc<Notifier>, clock: Arc
     });
 }
 
+/// Sends `event` once and tells the merchant's answer (`Err` with the reason when it was not a
+/// 2xx): the forged-notification control uses it to show the callback arrived and was refused.
+pub(crate) async fn send_once(
+    identity: &Identity,
+    notifier: &Notifier,
+    clock: &dyn Clock,
+    event: &Event,
+) -> Result<(), String> {
+    let (url, body) = envelope(identity, clock, event).map_err(|e| e.to_string())?;
+    deliver(identity, clock, &notifier.http, &url, &body).await
+}
+
 async fn deliver(
     identity: &Identity,
     clock: &dyn Clock,
