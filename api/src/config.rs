@@ -59,6 +59,8 @@ pub struct Config {
     pub job_lease_secs: u64,
     /// Jobs one worker runs at the same time.
     pub job_concurrency: usize,
+    /// How often an idle worker looks for jobs other processes wrote (its own wake it at once).
+    pub job_poll_ms: u64,
     /// How long after creation an unpaid order or a processing refund is first asked about at
     /// its channel, unless a notification settled it before (then less and less often).
     pub requery_after_secs: u64,
@@ -101,6 +103,7 @@ impl Default for Config {
             jobs_enabled: true,
             job_lease_secs: 60,
             job_concurrency: 16,
+            job_poll_ms: 1000,
             requery_after_secs: 30,
             late_payment_policy: "refund".into(),
             instant_channel_enabled: false,
@@ -234,6 +237,9 @@ impl Config {
         }
         if !(3..=3600).contains(&self.job_lease_secs) {
             return bad("job_lease_secs", "3..=3600");
+        }
+        if !(10..=60_000).contains(&self.job_poll_ms) {
+            return bad("job_poll_ms", "10..=60000");
         }
         if !(1..=512).contains(&self.job_concurrency) {
             return bad("job_concurrency", "1..=512");

@@ -89,7 +89,7 @@ fn job_settings(config: &crate::config::Config) -> JobSettings {
     JobSettings {
         lease: std::time::Duration::from_secs(config.job_lease_secs),
         concurrency: config.job_concurrency,
-        ..JobSettings::default()
+        poll: std::time::Duration::from_millis(config.job_poll_ms),
     }
 }
 

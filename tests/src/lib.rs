@@ -5,6 +5,7 @@
 pub mod client;
 pub mod clock;
 pub mod open_client;
+pub mod process;
 pub mod webhook;
 
 use juhe_api::config::Config;
