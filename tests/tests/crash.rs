@@ -3,13 +3,11 @@
 //! same database, it takes the job over once the dead worker's lease runs out and delivers.
 //! The binary is the one `cargo test --workspace --all-targets` (`make test`) builds.
 
-use juhe_tests::Client;
-use juhe_tests::OpenClient;
-use juhe_tests::webhook::Receiver;
-use serde_json::{Value, json};
-use std::time::Duration;
-
 use juhe_tests::process::{Juhe, demo_of, free_port, site};
+use juhe_tests::webhook::Receiver;
+use juhe_tests::{Client, OpenClient};
+use serde_json::json;
+use std::time::Duration;
 
 #[tokio::test]
 async fn a_server_killed_while_notifying_delivers_after_restart() {
