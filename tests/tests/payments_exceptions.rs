@@ -265,3 +265,79 @@ async fn a_reverse_is_refused_while_a_refund_is_in_flight() {
     let d = s.stored(order_no).await;
     assert_ne!(d["order"]["status"], "cancelled");
 }
+
+#[tokio::test]
+async fn an_alipay_qr_nobody_scanned_is_closed_by_the_api_and_at_expiry() {
+    let clock = std::sync::Arc::new(juhe_tests::clock::ShiftClock::default());
+    let server =
+        TestServer::spawn_full(|_| {}, clock.clone(), juhe_tests::fast_payments(), juhe_tests::fast_jobs(), None).await;
+    let demo = server.demo().await;
+    let open = server.open(&demo.merchant.app_id, &demo.merchant.app_secret);
+    let admin = server.login(&demo.admin.username, &demo.admin.password).await;
+    let hook = Receiver::spawn().await;
+    let order = |no: &str| {
+        json!({"merchant_no": demo.merchant.merchant_no, "out_trade_no": no, "amount": 300, "currency": "CNY",
+            "way": "ALI_QR", "subject": "unscanned", "expire_seconds": 60, "notify_url": hook.url})
+        .to_string()
+    };
+    // Closed by the merchant: Alipay does not know the trade, which is as good as closed.
+    let r = open.post("/open/v1/orders", &order("UNSCANNED-1")).await;
+    let first = r.json["order_no"].as_str().unwrap().to_owned();
+    let closed = open.post(&format!("/open/v1/orders/{first}/close"), "").await;
+    assert_eq!((closed.status, closed.json["status"].as_str()), (200, Some("closed")), "{}", closed.body);
+
+    // Left to expire: the follow-up job closes it and records why.
+    let r = open.post("/open/v1/orders", &order("UNSCANNED-2")).await;
+    let second = r.json["order_no"].as_str().unwrap().to_owned();
+    clock.advance(61);
+    server.wait_order_status(&second, "closed").await;
+    hook.wait_for("order.closed", &second).await;
+    let list = server.http.get(&format!("/admin/v1/exceptions?order_no={second}"), Some(&admin)).await;
+    assert_eq!(list.json["items"][0]["kind"], "unknown_at_channel", "{}", list.body);
+    assert_eq!(list.json["items"][0]["status"], "resolved");
+    let job = server.http.get(&format!("/admin/v1/jobs?kind=order.followup&key={second}"), Some(&admin)).await;
+    assert_eq!(job.json["items"][0]["state"], "succeeded", "finished, not retried forever: {}", job.body);
+}
+
+#[tokio::test]
+async fn platform_operators_see_retry_and_cancel_jobs_and_others_cannot() {
+    let s = shop(|_| {}).await;
+    let order = s.order("WX_NATIVE", 100, json!({"expire_seconds": 3600})).await;
+    let order_no = order["order_no"].as_str().unwrap();
+    let agent = s.server.login(&s.demo.agent.username, &s.demo.agent.password).await;
+    let refused = s.server.http.get("/admin/v1/jobs", Some(&agent)).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+
+    let list = s.server.http.get(&format!("/admin/v1/jobs?key={order_no}"), Some(&s.admin)).await;
+    let job = &list.json["items"][0];
+    assert_eq!(
+        (job["kind"].as_str(), job["state"].as_str()),
+        (Some("order.followup"), Some("pending")),
+        "{}",
+        list.body
+    );
+    let id = job["id"].as_str().unwrap();
+    let cancel = s.server.http.post(&format!("/admin/v1/jobs/{id}/cancel"), Some(&s.admin), &json!({})).await;
+    assert_eq!((cancel.status, cancel.json["state"].as_str()), (200, Some("cancelled")), "{}", cancel.body);
+    let again = s.server.http.post(&format!("/admin/v1/jobs/{id}/cancel"), Some(&s.admin), &json!({})).await;
+    assert_eq!((again.status, again.code()), (409, "JOB_STATE"), "{}", again.body);
+    let retry = s.server.http.post(&format!("/admin/v1/jobs/{id}/retry"), Some(&s.admin), &json!({})).await;
+    assert_eq!(retry.status, 200, "{}", retry.body);
+    // Run again: the retried job looks at the order (still unpaid) and waits for its next turn.
+    let mut runs = Value::Null;
+    for _ in 0..100 {
+        let d = s.server.http.get(&format!("/admin/v1/jobs/{id}"), Some(&s.admin)).await;
+        runs = d.json["attempts"].clone();
+        if runs.as_array().is_some_and(|a| !a.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(runs[0]["result"], "rescheduled", "the retried job ran: {runs}");
+    let stats = s.server.http.get("/admin/v1/jobs/stats", Some(&s.admin)).await;
+    assert!(stats.json.as_array().unwrap().iter().any(|k| k["kind"] == "order.followup"), "{}", stats.body);
+    let audit = s.server.http.get("/admin/v1/audit-logs?action=job.cancel", Some(&s.admin)).await;
+    assert_eq!(audit.json["total"], 1, "{}", audit.body);
+    let missing = s.server.http.get("/admin/v1/jobs/job_nope", Some(&s.admin)).await;
+    assert_eq!((missing.status, missing.code()), (404, "JOB_NOT_FOUND"));
+}
