@@ -1,6 +1,7 @@
 //! Two `juhe serve` processes (each with its own job worker, pools and caches) on one PostgreSQL
-//! database: every job runs exactly once — each merchant notification arrives once, and every
-//! delivery job has exactly one successful run — while both workers take part. PostgreSQL only
+//! database: every job runs exactly once — each order's follow-up job asks the channel once
+//! (counted at the sandbox), each merchant notification arrives once, every delivery job has
+//! exactly one successful run — while both workers take part. PostgreSQL only
 //! (the embedded SQLite is one process's database); CI runs it against PostgreSQL.
 
 use juhe_tests::process::{Juhe, demo_of, free_port, site};
@@ -21,7 +22,7 @@ async fn two_server_processes_run_each_job_exactly_once() {
     let site = site().await;
     let (port_a, port_b) = (free_port(), free_port());
     // Two jobs at a time each and a slow merchant endpoint, so neither worker can take them all.
-    let env = [("JUHE_JOB_CONCURRENCY", "2"), ("JUHE_JOB_POLL_MS", "50")];
+    let env = [("JUHE_JOB_CONCURRENCY", "2"), ("JUHE_JOB_POLL_MS", "50"), ("JUHE_REQUERY_AFTER_SECS", "2")];
     let _a = Juhe::serve(&site, port_a, true, &env).await;
     let _b = Juhe::serve(&site, port_b, false, &env).await;
     let demo = demo_of(&site);
@@ -30,6 +31,7 @@ async fn two_server_processes_run_each_job_exactly_once() {
     let (app, secret) = (merchant["app_id"].as_str().unwrap(), merchant["app_secret"].as_str().unwrap());
     let hook = Receiver::spawn().await;
     hook.set_delay(Duration::from_millis(100));
+    let channel = Client::new(&base_a);
     let mut order_nos = Vec::new();
     for i in 0..ORDERS {
         // Orders arrive at either server, as behind a load balancer.
@@ -38,12 +40,11 @@ async fn two_server_processes_run_each_job_exactly_once() {
             "amount": 100 + i, "currency": "CNY", "way": "WX_NATIVE", "subject": "two servers", "notify_url": hook.url});
         let r = open.post("/open/v1/orders", &body.to_string()).await;
         assert_eq!(r.status, 201, "{}", r.body);
-        order_nos.push(r.json["order_no"].as_str().unwrap().to_owned());
-    }
-    // The channel (A's sandbox, where the demo accounts point) tells the servers.
-    let channel = Client::new(&base_a);
-    for no in &order_nos {
-        channel.post("/sandbox/wechat/simulate/pay", None, &json!({"out_trade_no": no})).await;
+        let no = r.json["order_no"].as_str().unwrap().to_owned();
+        // Paid at the channel (A's sandbox, where the demo accounts point) at once, without a
+        // notification: only the order's follow-up job, querying the channel, can find out.
+        channel.post("/sandbox/wechat/simulate/pay", None, &json!({"out_trade_no": no, "notify": false})).await;
+        order_nos.push(no);
     }
     for no in &order_nos {
         hook.wait_for("order.paid", no).await;
@@ -54,6 +55,11 @@ async fn two_server_processes_run_each_job_exactly_once() {
         *per_event.entry(r.event_id).or_default() += 1;
     }
     assert!(per_event.values().all(|n| *n == 1), "a notification was delivered twice: {per_event:?}");
+    let calls = channel.get("/sandbox/wechat/calls", None).await.json;
+    for no in &order_nos {
+        let queries = &calls[format!("GET /v3/pay/partner/transactions/out-trade-no/{no}")];
+        assert_eq!(queries.as_u64(), Some(1), "order {no}: its follow-up job asked the channel once: {calls}");
+    }
 
     let admin = Client::new(&base_a);
     let login = json!({"username": demo["admin"]["username"], "password": demo["admin"]["password"]});

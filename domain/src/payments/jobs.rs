@@ -7,7 +7,7 @@ use super::exception::{ExceptionKind, PaymentException, Resolution};
 use super::order::{Order, OrderEvent, OrderStatus};
 use super::service::PaymentService;
 use super::way::PayWay;
-use crate::channels::TradeState;
+use crate::channels::{TradeState, TradeStatus};
 use crate::effects::Effects;
 use crate::jobs::{Job, JobKind, JobOutcome, NewJob};
 use serde_json::json;
@@ -42,10 +42,13 @@ impl PaymentService {
         }
         let now = self.clock.now();
         let expired = now >= order.expire_at;
+        // One query per look, its answer applied as it is.
         let order = match self.query_channel(&order).await? {
-            Some(TradeState::NotFound) if expired => return self.close_unknown(order).await.map(|_| None),
-            Some(TradeState::NotFound) | None => order,
-            Some(_) => self.sync_with_channel(order).await?,
+            Some(s) if s.state == TradeState::NotFound && expired => {
+                return self.close_unknown(order).await.map(|_| None);
+            }
+            Some(s) if s.state != TradeState::NotFound => self.apply_trade_status(order, &s).await?,
+            _ => order,
         };
         if !matches!(order.status, OrderStatus::Created | OrderStatus::Paying) {
             return Ok(None);
@@ -67,13 +70,13 @@ impl PaymentService {
         Ok(Some((now + self.requery_delay(runs + 1)).min(order.expire_at)))
     }
 
-    /// The channel's state of the trade (`None` when the order never reached a channel, or the
+    /// What the channel says of the trade (`None` when the order never reached a channel, or the
     /// query failed: the caller decides without it).
-    async fn query_channel(&self, order: &Order) -> PaymentResult<Option<TradeState>> {
+    async fn query_channel(&self, order: &Order) -> PaymentResult<Option<TradeStatus>> {
         let Some(ctx) = self.order_context(order).await? else { return Ok(None) };
         let Some(channel) = self.gateway.channel(ctx.account.channel) else { return Ok(None) };
         match channel.query(&ctx, &order.order_no).await {
-            Ok(status) => Ok(Some(status.state)),
+            Ok(status) => Ok(Some(status)),
             Err(e) => {
                 tracing::info!(order_no = %order.order_no, error = %e, "follow-up query failed");
                 Ok(None)

@@ -142,3 +142,9 @@ pub(super) async fn forged_notify(sb: Arc<WechatSandbox>, mut req: Request) -> R
         Err(reason) => reply(StatusCode::OK, json!({ "sent": true, "accepted": false, "answer": reason })),
     }
 }
+
+/// `GET /calls`: how many authenticated API calls reached the sandbox, by `METHOD path` (e.g.
+/// `GET /v3/pay/partner/transactions/out-trade-no/<no>`), so a test can prove a job queried once.
+pub(super) async fn calls(sb: Arc<WechatSandbox>) -> Response {
+    reply(StatusCode::OK, json!(sb.calls()))
+}

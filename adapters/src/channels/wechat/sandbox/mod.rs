@@ -16,7 +16,8 @@
 //! - Control (unsigned): `POST /simulate/pay {"out_trade_no", "notify"?}`, `POST
 //!   /simulate/fail-next {"count", "mode": "error"|"timeout"|"lost_reply"}`, `POST
 //!   /simulate/forged-notify {"out_trade_no", "amount"?, "sub_mchid"?}` (a validly signed
-//!   notification with altered facts), `GET /bill?date=YYYY-MM-DD`.
+//!   notification with altered facts), `GET /bill?date=YYYY-MM-DD`, `GET /calls` (API calls
+//!   received, by `METHOD path`).
 //! - Sub-merchants come with their own app (`sub_appid`, see [`WechatSandbox::sub_appid`]); a
 //!   request naming another app for the sub-merchant is refused.
 //! - One-code pay's OAuth stand-in (sandbox only, see `oauth`): `GET /oauth2/authorize`,
@@ -84,6 +85,8 @@ pub struct WechatSandbox {
     book: Mutex<Book>,
     faults: Mutex<Faults>,
     bills: Mutex<VecDeque<tradebill::Download>>,
+    /// Authenticated API calls by `METHOD path` (tests count what reached the channel).
+    calls: Mutex<std::collections::HashMap<String, u64>>,
     notifier: Arc<Notifier>,
     clock: Arc<dyn Clock>,
     /// One-code pay's OAuth stand-in (sandbox only).
@@ -98,6 +101,7 @@ impl WechatSandbox {
             book: Mutex::new(Book::default()),
             faults: Mutex::new(Faults::default()),
             bills: Mutex::new(VecDeque::new()),
+            calls: Mutex::default(),
             notifier: Arc::new(Notifier::new()?),
             clock: Arc::new(SystemClock),
             oauth: oauth::Codes::default(),
@@ -234,6 +238,14 @@ impl WechatSandbox {
 
     async fn send_once(&self, event: &Event) -> Result<(), String> {
         notify::send_once(&self.identity, &self.notifier, self.clock.as_ref(), event).await
+    }
+
+    fn count_call(&self, call: String) {
+        *self.calls.lock().unwrap_or_else(|p| p.into_inner()).entry(call).or_default() += 1;
+    }
+
+    fn calls(&self) -> std::collections::HashMap<String, u64> {
+        self.calls.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     fn keep_bill(&self, download: tradebill::Download) {

@@ -18,13 +18,14 @@ const PARTNER: &str = "/v3/pay/partner/transactions/";
 
 pub(super) fn routes(sandbox: Arc<WechatSandbox>) -> Route {
     let (pay, fail_next, bill, forged) = (sandbox.clone(), sandbox.clone(), sandbox.clone(), sandbox.clone());
-    let (authorize, token) = (sandbox.clone(), sandbox.clone());
+    let (authorize, token, calls) = (sandbox.clone(), sandbox.clone(), sandbox.clone());
     let api = sandbox;
     Route::new()
         .at("/simulate/pay", post(make(move |req| control::simulate_pay(pay.clone(), req))))
         .at("/simulate/fail-next", post(make(move |req| control::fail_next(fail_next.clone(), req))))
         .at("/simulate/forged-notify", post(make(move |req| control::forged_notify(forged.clone(), req))))
         .at("/bill", get(make(move |req| control::bill(bill.clone(), req))))
+        .at("/calls", get(make(move |_| control::calls(calls.clone()))))
         .at("/oauth2/authorize", get(make(move |req| oauth::authorize(authorize.clone(), req))))
         .at("/sns/oauth2/access_token", get(make(move |req| oauth::access_token(token.clone(), req))))
         .at("/v3/*rest", make(move |req| handle(api.clone(), req)))
@@ -41,6 +42,7 @@ async fn handle(sb: Arc<WechatSandbox>, mut req: Request) -> Response {
     if let Err(err) = auth {
         return respond::error(&sb, &err);
     }
+    sb.count_call(format!("{} {}", req.method(), req.uri().path()));
     let fault = sb.take_fault();
     if fault == Some(FaultMode::Error) {
         return respond::error(&sb, &fail(500, "SYSTEM_ERROR", "系统错误"));
