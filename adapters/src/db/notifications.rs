@@ -2,7 +2,6 @@
 //! job), with every attempt recorded.
 
 use super::effects::write_effects;
-use super::entities::jobs::{self, Column as J};
 use super::entities::notification_attempts::{self, Column as A};
 use super::entities::notifications::{self, Column as C};
 use super::errors::db_err;
@@ -11,7 +10,6 @@ use super::query::{fetch_page, get_scoped, in_scope, newest_first, scoped};
 use super::store::{SqlStore, commit};
 use juhe_domain::effects::Effects;
 use juhe_domain::ids::PlatformId;
-use juhe_domain::jobs::{JobKind, JobState};
 use juhe_domain::page::{Page, PageRequest};
 use juhe_domain::payments::notification::{DeliveryAttempt, DeliveryStatus, Notification};
 use juhe_domain::payments::ports::NotificationRepo;
@@ -118,7 +116,7 @@ impl NotificationRepo for SqlStore {
         Ok(rows.into_iter().map(notification_attempts::Model::into_domain).collect())
     }
 
-    /// Pending and due now, and its delivery job due now too (revived if it had finished).
+    /// Pending and due now; its delivery job (in `effects`) is revived or brought forward.
     async fn resend(&self, scope: &Scope, id: &str, now: OffsetDateTime, effects: &Effects) -> RepoResult<()> {
         let txn = self.begin().await?;
         let updated = notifications::Entity::update_many()
@@ -134,15 +132,6 @@ impl NotificationRepo for SqlStore {
         if updated.rows_affected == 0 {
             return Err(RepoError::NotFound);
         }
-        // A delivery job still waiting for a later attempt is brought forward.
-        jobs::Entity::update_many()
-            .col_expr(J::NextRunAt, Expr::val(db_time(now)))
-            .filter(J::Kind.eq(JobKind::NotificationDelivery.as_str()))
-            .filter(J::Key.eq(id))
-            .filter(J::State.eq(JobState::Pending.as_str()))
-            .exec(&txn)
-            .await
-            .map_err(db_err)?;
         write_effects(&txn, effects).await?;
         self.commit_effects(txn, effects).await
     }

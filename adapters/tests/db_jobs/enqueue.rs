@@ -1,4 +1,5 @@
-//! Enqueue: one job per (kind, key); a pending or running one is left alone, a finished one is
+//! Enqueue: one job per (kind, key), which then runs no later than the new due time: a pending
+//! one is brought forward (never put back), a running one left to its run, a finished one
 //! revived in place (same id, its history kept).
 
 use crate::fixture::{Fixture, page};
@@ -13,7 +14,7 @@ fn with_payload(fx: &Fixture, kind: JobKind, key: &str, run_at: time::OffsetDate
 }
 
 #[tokio::test]
-async fn enqueuing_twice_keeps_one_job_and_leaves_it_alone() {
+async fn enqueuing_twice_keeps_one_job_and_only_brings_it_forward() {
     let fx = Fixture::new().await;
     let s = &fx.store;
     let t0 = fx.now();
@@ -29,12 +30,18 @@ async fn enqueuing_twice_keeps_one_job_and_leaves_it_alone() {
         (json!({"v": 1}), fx.platform.clone(), None)
     );
 
-    // Pending: a second enqueue (even due sooner, with another payload) changes nothing.
-    JobRepo::enqueue(s, &[with_payload(&fx, kind, "O1", t0, 2)]).await.unwrap();
+    // Pending: a later enqueue changes nothing; a sooner one brings the same job forward.
+    JobRepo::enqueue(s, &[with_payload(&fx, kind, "O1", t0 + Duration::seconds(120), 2)]).await.unwrap();
+    let later = by_key(&fx, kind, "O1").await;
+    assert_eq!(
+        (later.id.clone(), later.next_run_at, later.payload.clone()),
+        (first.id.clone(), first.next_run_at, json!({"v": 1}))
+    );
+    JobRepo::enqueue(s, &[with_payload(&fx, kind, "O1", t0, 3)]).await.unwrap();
     let again = by_key(&fx, kind, "O1").await;
     assert_eq!(
-        (again.id.clone(), again.next_run_at, again.payload.clone()),
-        (first.id.clone(), first.next_run_at, json!({"v": 1}))
+        (again.id.clone(), again.next_run_at, again.payload.clone(), again.state),
+        (first.id.clone(), t0, json!({"v": 3}), JobState::Pending)
     );
     // Twice in one call, too.
     let twice = [with_payload(&fx, kind, "O2", t0, 1), with_payload(&fx, kind, "O2", t0, 2)];
@@ -45,16 +52,16 @@ async fn enqueuing_twice_keeps_one_job_and_leaves_it_alone() {
     let about = JobFilter { key: Some("O1".into()), ..Default::default() };
     assert_eq!(JobRepo::list(s, &fx.platform, &about, page(1, 10)).await.unwrap().total, 2);
 
-    // Running: left alone too (its worker keeps the lease).
+    // Running: left alone (its worker keeps the lease, its run decides what comes next).
     let at = t0 + Duration::seconds(60);
     let claimed = claim(&fx, "worker-a", at, 10).await;
     assert!(keys(&claimed).contains(&"O1".to_owned()));
     let running = by_key(&fx, kind, "O1").await;
-    JobRepo::enqueue(s, &[with_payload(&fx, kind, "O1", at + Duration::hours(1), 3)]).await.unwrap();
+    JobRepo::enqueue(s, &[with_payload(&fx, kind, "O1", t0, 4)]).await.unwrap();
     let still = reload(&fx, &running).await;
     assert_eq!(
         (still.state, still.lease_owner.as_deref(), still.lease_until, still.next_run_at, still.payload),
-        (JobState::Running, Some("worker-a"), running.lease_until, running.next_run_at, json!({"v": 1}))
+        (JobState::Running, Some("worker-a"), running.lease_until, running.next_run_at, json!({"v": 3}))
     );
     assert!(finish(&fx, &running, "worker-a", JobOutcome::Done, at).await);
     fx.finish().await;

@@ -110,8 +110,8 @@ impl JobState {
 }
 
 /// A job to create, usually as an effect of a state change (written in its transaction).
-/// (kind, key) is unique: enqueuing a job that is pending or running changes nothing, and one
-/// that finished is revived.
+/// (kind, key) is unique: enqueuing it again makes the job run no later than `run_at` (a
+/// finished one is revived, a pending one brought forward; a running one is left to its run).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NewJob {
     pub platform_id: PlatformId,

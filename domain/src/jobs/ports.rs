@@ -33,8 +33,9 @@ pub struct KindStats {
 #[async_trait::async_trait]
 pub trait JobRepo: Send + Sync {
     /// Creates the jobs on their own (most jobs are written as effects of a state change,
-    /// in its transaction). Same rules as there: a pending or running (kind, key) stays as it
-    /// is, a finished one is revived with the new payload and due time.
+    /// in its transaction). Same rules as there: (kind, key) is one job, which then runs no
+    /// later than the new due time — a finished one is revived, a pending one brought forward,
+    /// a running one left to its run.
     async fn enqueue(&self, jobs: &[NewJob]) -> RepoResult<()>;
     /// Leases up to `limit` runnable jobs to `worker` until `lease_until`: pending ones due at
     /// `now`, and running ones whose lease ran out (their worker died). Most overdue first.
