@@ -44,6 +44,8 @@ pub struct Worker {
 
 /// Starts the worker and the metrics loop; both stop when `shutdown` flips.
 pub fn spawn(state: Arc<AppState>, settings: JobSettings, shutdown: watch::Receiver<bool>) {
+    // The recorder exists before the first numbers (a `juhe worker` serves no /metrics itself).
+    let _ = crate::http::metrics::handle();
     let worker = Arc::new(Worker::for_state(&state, settings));
     tokio::spawn(worker.clone().run(shutdown.clone()));
     tokio::spawn(worker.publish_stats(shutdown));

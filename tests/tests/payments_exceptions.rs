@@ -334,6 +334,10 @@ async fn platform_operators_see_retry_and_cancel_jobs_and_others_cannot() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(runs[0]["result"], "rescheduled", "the retried job ran: {runs}");
+    let metrics = s.server.http.get("/metrics", None).await;
+    for name in ["juhe_job_runs_total", "juhe_jobs_due", "juhe_jobs_oldest_due_seconds"] {
+        assert!(metrics.body.contains(name), "{name} on /metrics: {}", metrics.body);
+    }
     let stats = s.server.http.get("/admin/v1/jobs/stats", Some(&s.admin)).await;
     assert!(stats.json.as_array().unwrap().iter().any(|k| k["kind"] == "order.followup"), "{}", stats.body);
     let audit = s.server.http.get("/admin/v1/audit-logs?action=job.cancel", Some(&s.admin)).await;
